@@ -39,11 +39,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
-def _ts(nullable: bool = False, default: bool = True) -> Any:
-    kwargs: dict[str, Any] = {"sa_type": UTCDateTime, "nullable": nullable}
+def _ts(nullable: bool = False, default: bool = True, index: bool = False) -> Any:
+    kwargs: dict[str, Any] = {"sa_type": UTCDateTime, "nullable": nullable, "index": index}
     if default:
         kwargs["default_factory"] = utcnow
+    else:
+        # Without an explicit None the field would be required by pydantic although the column is nullable.
+        kwargs["default"] = None
     return Field(**kwargs)
+
+
+# Named constraints: Alembic's batch mode on SQLite and any later migration that drops or alters a
+# constraint need a stable name, identical on SQLite and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 
 class Direction(StrEnum):
@@ -168,6 +182,9 @@ class Message(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
+    # The dispatcher's question is always "pending rows due before now".
+    __table_args__ = (sa.Index("ix_outbox_state_due_at", "state", "due_at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     county_id: int = Field(foreign_key="county.id", index=True)
     youth_id: int = Field(foreign_key="youth.id", index=True)
@@ -180,7 +197,7 @@ class Outbox(SQLModel, table=True):
     step: str | None = Field(default=None, max_length=80)
     text: str = Field(sa_type=sa.Text)
     due_at: datetime = _ts()
-    state: str = Field(default="pending", max_length=20, index=True)
+    state: str = Field(default="pending", max_length=20)
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=400)
     message_id: int | None = Field(default=None, foreign_key="message.id")
@@ -203,7 +220,8 @@ class StatusChange(SQLModel, table=True):
     source_message_id: int | None = Field(default=None, foreign_key="message.id")
     decided_by: str | None = Field(default=None, max_length=80)
     decided_at: datetime | None = _ts(nullable=True, default=False)
-    created_at: datetime = _ts()
+    # Exports ask for the changes since a day.
+    created_at: datetime = _ts(index=True)
 
 
 class Alert(SQLModel, table=True):

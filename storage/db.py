@@ -1,0 +1,234 @@
+"""Engines, sessions and migrations: a SQLite file by default, PostgreSQL by URL, the schema upgraded on first use."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy.engine import URL, Engine
+from sqlmodel import Session
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Any constant shared by every otbot process: serialises concurrent upgrades of one PostgreSQL database.
+_PG_MIGRATION_LOCK_KEY = 0x6F74626F74  # "otbot"
+# Execution option read by the SQLite "begin" hook: which BEGIN to emit.
+_SQLITE_BEGIN_OPTION = "otbot_sqlite_begin"
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+class DatabaseURLError(ValueError):
+    """A database URL that otbot cannot use."""
+
+
+class SchemaError(RuntimeError):
+    """The database schema cannot be brought to the version this code expects."""
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ***, fit for logs and terminals."""
+    return sa.make_url(url).render_as_string(hide_password=True)
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The URL to use: the argument, else OTBOT_DATABASE_URL; normalised to our drivers and absolute SQLite paths."""
+    if url is None or not url.strip():
+        # Lazy: storage otherwise uses nothing of ours; settings is the one place that reads the environment.
+        from bot.settings import get_settings
+
+        url = get_settings().database_url
+        where = "OTBOT_DATABASE_URL"
+    else:
+        where = "--db"
+    try:
+        parsed = sa.make_url(url.strip())
+    except sa.exc.ArgumentError:
+        # The text may hold a password, so it is not repeated.
+        raise DatabaseURLError(
+            f"{where}: not a database URL; expected e.g. sqlite:///otbot.db or "
+            "postgresql://user@host:5432/dbname"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        if parsed.drivername in ("postgresql", "postgres"):
+            parsed = parsed.set(drivername="postgresql+psycopg")
+    elif backend == "sqlite":
+        parsed = _absolute_sqlite(parsed)
+    else:
+        raise DatabaseURLError(f"{where}: database {backend!r} is not supported; use sqlite:/// or postgresql://")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _absolute_sqlite(parsed: URL) -> URL:
+    """A relative SQLite path would follow the working directory; pin it so one file has one URL."""
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:") or parsed.query.get("uri"):
+        return parsed
+    return parsed.set(database=str(Path(database).expanduser().resolve()))
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling skips BEGIN before DDL and commits implicitly; turn it off
+    # and emit BEGIN in _sqlite_on_begin, so migrations and savepoints are real transactions.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # WAL lets the web process read while the dispatcher writes; NORMAL is durable enough with WAL.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(connection: sa.Connection) -> None:
+    connection.exec_driver_sql(connection.get_execution_options().get(_SQLITE_BEGIN_OPTION, "BEGIN"))
+
+
+def create_engine(url: str) -> Engine:
+    """A new engine for an already resolved URL, with the SQLite settings; no migrations, no cache."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            parent = Path(database).parent
+            if not parent.is_dir():
+                raise DatabaseURLError(f"SQLite file {database}: the folder {parent} does not exist")
+        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        sa.event.listen(engine, "connect", _sqlite_on_connect)
+        sa.event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """Alembic configured in code, so migrations work from an installed package with no alembic.ini."""
+    config = Config()
+    # ConfigParser interpolation: a % in a path or password must be doubled.
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", resolve_url(url).replace("%", "%%"))
+    return config
+
+
+@lru_cache(maxsize=1)
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revisions() -> tuple[str, ...]:
+    """The revisions a database must be at for this code."""
+    return tuple(_script().get_heads())
+
+
+def current_revisions(engine: Engine) -> tuple[str, ...]:
+    """The revisions the database is at; empty for a database never migrated."""
+    with engine.connect() as connection:
+        return tuple(MigrationContext.configure(connection).get_current_heads())
+
+
+def migrate(engine: Engine, revision: str = "head", *, downgrade: bool = False) -> None:
+    """Upgrade (or downgrade) the database to `revision` in one transaction, one migrator at a time."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            # IMMEDIATE takes the write lock now: a second process waits instead of racing to create tables.
+            connection.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+        with connection.begin():
+            if engine.dialect.name == "postgresql":
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK_KEY})
+            current = set(MigrationContext.configure(connection).get_current_heads())
+            if not downgrade and revision == "head" and current == set(head_revisions()):
+                return
+            _check_known(connection, current)
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            try:
+                if downgrade:
+                    command.downgrade(config, revision)
+                else:
+                    command.upgrade(config, revision)
+            except CommandError as exc:
+                raise SchemaError(f"{mask_url(engine.url.render_as_string(hide_password=False))}: {exc}") from exc
+
+
+def _check_known(connection: sa.Connection, current: set[str]) -> None:
+    where = mask_url(connection.engine.url.render_as_string(hide_password=False))
+    for revision in current:
+        try:
+            known = _script().get_revision(revision)
+        except CommandError:
+            known = None
+        if known is None:
+            raise SchemaError(
+                f"{where}: the database is at schema revision {revision!r}, which this version of otbot "
+                "does not know (written by a newer version?); nothing was changed"
+            )
+    if not current:
+        tables = set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
+        if tables:
+            raise SchemaError(
+                f"{where}: the database has tables ({', '.join(sorted(tables)[:5])}…) but no migration "
+                "history; otbot will not write into it. Use an empty database."
+            )
+
+
+def open_database(url: str | None = None) -> Engine:
+    """The engine for `url` (else OTBOT_DATABASE_URL), its schema at head; one engine per URL per process."""
+    resolved = resolve_url(url)
+    with _engines_lock:
+        engine = _engines.get(resolved)
+        if engine is None:
+            engine = create_engine(resolved)
+            try:
+                migrate(engine)
+            except BaseException:
+                engine.dispose()
+                raise
+            _engines[resolved] = engine
+    return engine
+
+
+def upgrade(url: str | None = None) -> str:
+    """Apply every migration to the database; returns its URL with the password masked."""
+    resolved = resolve_url(url)
+    migrate(open_database(resolved))
+    return mask_url(resolved)
+
+
+def close_database(url: str | None = None) -> None:
+    """Dispose of the cached engine for `url`, closing its connections (before dropping a database)."""
+    resolved = resolve_url(url)
+    with _engines_lock:
+        engine = _engines.pop(resolved, None)
+    if engine is not None:
+        engine.dispose()
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits when the block ends and rolls back when it raises.
+
+    Objects stay readable after the block (expire_on_commit=False), so a caller can return them.
+    """
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,1 @@
+"""Alembic revisions of the otbot schema, shipped with the package."""
