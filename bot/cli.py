@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +27,11 @@ DbOption = Annotated[
 ]
 
 err = Console(stderr=True)
+
+
+def _now() -> datetime:
+    """The one clock reading of a command: logic below takes it as an argument."""
+    return datetime.now(UTC)
 
 
 def _engine(db: str | None):  # type: ignore[no-untyped-def]
@@ -54,7 +59,7 @@ def import_roster(
     """Import or update youth from a roster file. Exit 0: all rows good; 3: some rejected; 2: file unusable."""
     from bot.roster import run_import
 
-    code = run_import(_engine(db), file, county=county, dry_run=dry_run, console=err)
+    code = run_import(_engine(db), file, county=county, dry_run=dry_run, console=err, now=_now())
     raise typer.Exit(code)
 
 
@@ -77,7 +82,7 @@ def export_changes(
         except DateError as exc:
             err.print(f"--since: {exc}")
             raise typer.Exit(2) from None
-    count = run_export(_engine(db), since=since_day, out=out)
+    count = run_export(_engine(db), since=since_day, out=out, now=_now())
     err.print(f"{count} status changes exported" + (f" to {out}" if out else ""))
 
 
@@ -106,7 +111,7 @@ def demo(db: DbOption = None) -> None:
     if not roster.exists():
         err.print(f"example roster not found at {roster}")
         raise typer.Exit(2)
-    code = run_import(_engine(db), roster, county=None, dry_run=False, console=err)
+    code = run_import(_engine(db), roster, county=None, dry_run=False, console=err, now=_now())
     raise typer.Exit(0 if code in (0, 3) else code)
 
 
