@@ -1,0 +1,190 @@
+"""The one way a youth's status code changes: the change, its evidence and the new code in the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session
+
+from bot import codes
+from storage.models import Message, StatusChange, Youth
+
+ACTOR_MAX_LENGTH = 80  # StatusChange.actor and decided_by
+_YOUTH_TABLE: sa.Table = Youth.__table__  # type: ignore[attr-defined]
+
+
+class StatusChangeError(ValueError):
+    """A status change that cannot be made; nothing was written."""
+
+
+class InvalidStatusCode(StatusChangeError, codes.UnknownCode):
+    """The new code is not in Udir's list of status codes."""
+
+
+class StatusUnchanged(StatusChangeError):
+    """The youth already has the code; a change to the same code would only add noise to the history."""
+
+
+class StaleStatus(StatusChangeError):
+    """The youth's code in the database is not the one the change starts from (someone changed it meanwhile)."""
+
+
+class ProposalNotPending(StatusChangeError):
+    """The change is unknown, was applied already, or was decided already."""
+
+
+def change_status(
+    session: Session,
+    youth: Youth,
+    new_code: str,
+    *,
+    actor: str,
+    applied: bool,
+    evidence: dict[str, Any],
+    now: datetime,
+    source_message_id: int | None = None,
+) -> StatusChange:
+    """Record a change of `youth`'s status code and, when `applied`, make it; flushed, never committed.
+
+    `applied=False` records a proposal for an adviser (see confirm_proposal / reject_proposal).
+    """
+    _require_aware(now, "now")
+    code = _valid_code(new_code)
+    actor = _valid_actor(actor, "actor")
+    stored_evidence = _valid_evidence(evidence)
+    if youth.id is None:
+        raise StatusChangeError("the youth must be stored (flushed) before its status code can change")
+    old_code = youth.status_code
+    if code == old_code:
+        raise StatusUnchanged(f"youth {youth.id} already has status code {code}; nothing was written")
+    if source_message_id is not None:
+        _check_source_message(session, youth, source_message_id)
+
+    if applied:
+        _apply(session, youth, old_code, code, now)
+    change = StatusChange(
+        county_id=youth.county_id,
+        youth_id=youth.id,
+        old_code=old_code,
+        new_code=code,
+        actor=actor,
+        applied=applied,
+        evidence=stored_evidence,
+        source_message_id=source_message_id,
+        created_at=now,
+    )
+    session.add(change)
+    session.flush()
+    return change
+
+
+def confirm_proposal(session: Session, change_id: int, *, adviser: str, now: datetime) -> StatusChange:
+    """An adviser accepts a proposed change: the youth gets the new code; flushed, never committed."""
+    _require_aware(now, "now")
+    adviser = _valid_actor(adviser, "adviser")
+    change = _pending(session, change_id)
+    youth = session.get(Youth, change.youth_id, populate_existing=True)
+    if youth is None:  # pragma: no cover - the foreign key makes this impossible
+        raise ProposalNotPending(f"status change {change_id}: its youth {change.youth_id} does not exist")
+    if youth.status_code != change.old_code:
+        raise StaleStatus(
+            f"status change {change_id} proposes {change.old_code} → {change.new_code}, but youth "
+            f"{youth.id} now has {youth.status_code}; reject it and propose again. Nothing was changed"
+        )
+    _apply(session, youth, change.old_code, change.new_code, now)
+    change.applied = True
+    change.decided_by = adviser
+    change.decided_at = now
+    session.flush()
+    return change
+
+
+def reject_proposal(session: Session, change_id: int, *, adviser: str, now: datetime) -> StatusChange:
+    """An adviser turns a proposed change down: the code stays, the decision is recorded; flushed, never committed."""
+    _require_aware(now, "now")
+    adviser = _valid_actor(adviser, "adviser")
+    change = _pending(session, change_id)
+    change.decided_by = adviser
+    change.decided_at = now
+    session.flush()
+    return change
+
+
+def _pending(session: Session, change_id: int) -> StatusChange:
+    # FOR UPDATE (PostgreSQL): two advisers deciding the same proposal are served one after the other.
+    change = session.get(StatusChange, change_id, with_for_update=True, populate_existing=True)
+    if change is None:
+        raise ProposalNotPending(f"status change {change_id} does not exist")
+    if change.applied:
+        raise ProposalNotPending(f"status change {change_id} is already applied; nothing to decide")
+    if change.decided_at is not None:
+        raise ProposalNotPending(
+            f"status change {change_id} was already rejected by {change.decided_by} at {change.decided_at:%Y-%m-%d %H:%M} UTC"
+        )
+    return change
+
+
+def _apply(session: Session, youth: Youth, old_code: str, new_code: str, now: datetime) -> None:
+    # Guarded on the old code: a youth object read before someone else's change must not overwrite it.
+    table = _YOUTH_TABLE
+    result = session.execute(
+        sa.update(table)
+        .where(table.c.id == youth.id, table.c.status_code == old_code)
+        .values(status_code=new_code, updated_at=now)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleStatus(
+            f"youth {youth.id} no longer has status code {old_code} (changed meanwhile); nothing was changed"
+        )
+    # The database already holds these values in this transaction; mark them clean so no second UPDATE runs.
+    set_committed_value(youth, "status_code", new_code)
+    set_committed_value(youth, "updated_at", now)
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise StatusChangeError(f"{name} must be a time-zone-aware datetime, got {value!r}")
+
+
+def _valid_code(new_code: str) -> str:
+    if not isinstance(new_code, str):
+        raise InvalidStatusCode(f"status code must be text, got {type(new_code).__name__}")
+    try:
+        return codes.status(new_code).code
+    except codes.UnknownCode:
+        raise InvalidStatusCode(
+            f"{new_code!r} is not a status code in Udir's list (e.g. OTUK, OTOV, OTAR); nothing was written"
+        ) from None
+
+
+def _valid_actor(actor: str, name: str) -> str:
+    if not isinstance(actor, str) or not actor.strip():
+        raise StatusChangeError(f"{name} must name who made the change (e.g. 'bot', 'adviser:12')")
+    actor = actor.strip()
+    if len(actor) > ACTOR_MAX_LENGTH:
+        raise StatusChangeError(f"{name} is {len(actor)} characters; at most {ACTOR_MAX_LENGTH}")
+    return actor
+
+
+def _valid_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(evidence, dict):
+        raise StatusChangeError(f"evidence must be a dict, got {type(evidence).__name__}")
+    try:
+        text = json.dumps(evidence, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise StatusChangeError(f"evidence must be plain JSON (text, numbers, lists, dicts): {exc}") from None
+    # A copy that round-trips: what the history shows later is exactly what was stored now.
+    stored: dict[str, Any] = json.loads(text)
+    return stored
+
+
+def _check_source_message(session: Session, youth: Youth, message_id: int) -> None:
+    message = session.get(Message, message_id)
+    if message is None:
+        raise StatusChangeError(f"source message {message_id} does not exist")
+    if message.county_id != youth.county_id or (message.youth_id is not None and message.youth_id != youth.id):
+        raise StatusChangeError(f"source message {message_id} belongs to another youth than youth {youth.id}")

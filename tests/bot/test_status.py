@@ -1,0 +1,353 @@
+"""change_status, confirm_proposal and reject_proposal on the real database under test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+from bot import codes
+from bot.status import (
+    InvalidStatusCode,
+    ProposalNotPending,
+    StaleStatus,
+    StatusChangeError,
+    StatusUnchanged,
+    change_status,
+    confirm_proposal,
+    reject_proposal,
+)
+from storage.models import County, Message, StatusChange, Youth
+
+NOW = datetime(2025, 10, 14, 9, 30, tzinfo=UTC)
+LATER = NOW + timedelta(hours=3)
+EVIDENCE = {"rule": "own-number-reply", "confidence": 0.93, "quote": "jobber på Rema, æøå 👍"}
+
+
+def _youth(session: Session, *, county: str = "Trøndelag", roster_id: str = "R1", code: str = "OTUK") -> Youth:
+    county_row = session.exec(select(County).where(County.name == county)).first()
+    if county_row is None:
+        county_row = County(name=county)
+        session.add(county_row)
+        session.flush()
+    youth = Youth(
+        county_id=county_row.id,
+        roster_id=roster_id,
+        first_name="Sara",
+        last_name="Nilsen",
+        birth_date=date(2007, 5, 1),
+        registration_code="OSON",
+        status_code=code,
+        created_at=NOW - timedelta(days=30),
+        updated_at=NOW - timedelta(days=30),
+    )
+    session.add(youth)
+    session.commit()
+    return youth
+
+
+def _count_changes(engine: Engine) -> int:
+    with Session(engine) as fresh:
+        return fresh.exec(select(func.count()).select_from(StatusChange)).one()
+
+
+def _stored_code(engine: Engine, youth_id: int) -> str:
+    with Session(engine) as fresh:
+        youth = fresh.get(Youth, youth_id)
+        assert youth is not None
+        return youth.status_code
+
+
+def test_applied_change_sets_the_code_and_records_old_new_and_evidence(session: Session, engine: Engine) -> None:
+    youth = _youth(session)
+
+    change = change_status(session, youth, "OTAR", actor="bot", applied=True, evidence=EVIDENCE, now=NOW)
+    session.commit()
+
+    with Session(engine) as fresh:
+        stored = fresh.get(StatusChange, change.id)
+        assert stored is not None
+        assert (stored.old_code, stored.new_code, stored.applied, stored.actor) == ("OTUK", "OTAR", True, "bot")
+        assert stored.county_id == youth.county_id and stored.youth_id == youth.id
+        assert stored.evidence == EVIDENCE
+        assert stored.created_at == NOW
+        assert (stored.decided_by, stored.decided_at) == (None, None)
+        reloaded = fresh.get(Youth, youth.id)
+        assert reloaded is not None
+        assert (reloaded.status_code, reloaded.updated_at) == ("OTAR", NOW)
+
+
+def test_proposed_change_leaves_the_code_until_an_adviser_decides(session: Session, engine: Engine) -> None:
+    youth = _youth(session)
+
+    change = change_status(session, youth, "OTLL", actor="bot", applied=False, evidence=EVIDENCE, now=NOW)
+    session.commit()
+
+    assert change.applied is False
+    assert youth.status_code == "OTUK"
+    assert _stored_code(engine, youth.id) == "OTUK"
+    assert _count_changes(engine) == 1
+
+
+def test_change_belongs_to_the_callers_transaction(session: Session, engine: Engine) -> None:
+    youth = _youth(session)
+
+    change_status(session, youth, "OTOV", actor="bot", applied=True, evidence=EVIDENCE, now=NOW)
+    session.rollback()
+
+    assert _count_changes(engine) == 0
+    assert _stored_code(engine, youth.id) == "OTUK"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("OTOV", "OTOV"), ("otov ", "OTOV"), ("otfa-im", "OTFA_IM"), ("Otar_im", "OTAR_IM")],
+)
+def test_code_is_stored_in_udirs_spelling(session: Session, typed: str, stored: str) -> None:
+    youth = _youth(session)
+
+    change = change_status(session, youth, typed, actor="adviser:3", applied=True, evidence={}, now=NOW)
+
+    assert change.new_code == stored
+    assert youth.status_code == stored
+
+
+@pytest.mark.parametrize("bad_code", ["OTXX", "", "   ", "OTUK2", "OSON", "ot uk"])
+def test_unknown_code_is_refused_and_nothing_is_written(session: Session, engine: Engine, bad_code: str) -> None:
+    youth = _youth(session)
+
+    with pytest.raises(InvalidStatusCode, match="not a status code") as caught:
+        change_status(session, youth, bad_code, actor="bot", applied=True, evidence={}, now=NOW)
+    session.commit()
+
+    assert isinstance(caught.value, ValueError) and isinstance(caught.value, codes.UnknownCode)
+    assert _count_changes(engine) == 0
+    assert _stored_code(engine, youth.id) == "OTUK"
+
+
+def test_naive_clock_is_refused(session: Session) -> None:
+    youth = _youth(session)
+    with pytest.raises(StatusChangeError, match="time-zone-aware"):
+        change_status(session, youth, "OTOV", actor="bot", applied=True, evidence={}, now=datetime(2025, 10, 14, 9))
+
+
+def test_clock_in_oslo_time_is_stored_as_the_same_instant(session: Session, engine: Engine) -> None:
+    youth = _youth(session)
+    oslo = datetime(2025, 10, 14, 11, 30, tzinfo=ZoneInfo("Europe/Oslo"))
+
+    change = change_status(session, youth, "OTOV", actor="bot", applied=True, evidence={}, now=oslo)
+    session.commit()
+
+    with Session(engine) as fresh:
+        stored = fresh.get(StatusChange, change.id)
+        assert stored is not None
+        assert stored.created_at == NOW
+        assert stored.created_at.tzinfo is UTC
+
+
+def test_change_to_the_code_the_youth_already_has_is_refused(session: Session, engine: Engine) -> None:
+    youth = _youth(session, code="OTOV")
+    with pytest.raises(StatusUnchanged, match="already has status code OTOV"):
+        change_status(session, youth, "otov", actor="bot", applied=True, evidence={}, now=NOW)
+    assert _count_changes(engine) == 0
+
+
+@pytest.mark.parametrize(
+    ("actor", "evidence", "message"),
+    [
+        ("", {}, "actor must name who"),
+        ("   ", {}, "actor must name who"),
+        ("x" * 81, {}, "at most 80"),
+        ("bot", {"when": NOW}, "plain JSON"),
+        ("bot", {"confidence": float("nan")}, "plain JSON"),
+        ("bot", ["not", "a", "dict"], "must be a dict"),
+    ],
+)
+def test_bad_actor_or_evidence_is_refused_before_anything_is_written(
+    session: Session, engine: Engine, actor: str, evidence: object, message: str
+) -> None:
+    youth = _youth(session)
+    with pytest.raises(StatusChangeError, match=message):
+        change_status(session, youth, "OTOV", actor=actor, applied=True, evidence=evidence, now=NOW)  # type: ignore[arg-type]
+    session.commit()
+    assert _count_changes(engine) == 0
+    assert _stored_code(engine, youth.id) == "OTUK"
+
+
+def test_evidence_is_a_copy_the_caller_cannot_change_afterwards(session: Session, engine: Engine) -> None:
+    youth = _youth(session)
+    evidence = {"rule": "own-number-reply", "matches": ["jobber"]}
+
+    change = change_status(session, youth, "OTAR", actor="bot", applied=True, evidence=evidence, now=NOW)
+    evidence["matches"].append("added later")
+    session.commit()
+
+    with Session(engine) as fresh:
+        stored = fresh.get(StatusChange, change.id)
+        assert stored is not None
+        assert stored.evidence == {"rule": "own-number-reply", "matches": ["jobber"]}
+
+
+def test_stale_youth_object_cannot_overwrite_a_change_made_meanwhile(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as first:
+        youth = _youth(first)  # read: OTUK, kept in memory
+        with Session(engine) as second:
+            other = second.get(Youth, youth.id)
+            assert other is not None
+            change_status(second, other, "OTOV", actor="adviser:1", applied=True, evidence={}, now=NOW)
+            second.commit()
+
+        with pytest.raises(StaleStatus, match="no longer has status code OTUK"):
+            change_status(first, youth, "OTAR", actor="bot", applied=True, evidence={}, now=LATER)
+        first.commit()
+
+    assert _stored_code(engine, youth.id) == "OTOV"
+    assert _count_changes(engine) == 1
+
+
+def test_source_message_is_recorded_when_it_is_the_youths(session: Session, engine: Engine) -> None:
+    youth = _youth(session)
+    message = Message(
+        county_id=youth.county_id, youth_id=youth.id, direction="in", channel="sms", text="jobber nå", provider_id="SM1"
+    )
+    session.add(message)
+    session.flush()
+
+    change = change_status(
+        session, youth, "OTAR", actor="bot", applied=True, evidence={}, now=NOW, source_message_id=message.id
+    )
+    session.commit()
+
+    with Session(engine) as fresh:
+        stored = fresh.get(StatusChange, change.id)
+        assert stored is not None and stored.source_message_id == message.id
+
+
+@pytest.mark.parametrize("owner", ["another youth", "another county", "missing"])
+def test_source_message_of_someone_else_is_refused(session: Session, engine: Engine, owner: str) -> None:
+    youth = _youth(session)
+    if owner == "missing":
+        message_id = 987654
+    else:
+        other = _youth(session, roster_id="R2", county="Vestland" if owner == "another county" else "Trøndelag")
+        message = Message(county_id=other.county_id, youth_id=other.id, direction="in", channel="sms", text="hei")
+        session.add(message)
+        session.flush()
+        assert message.id is not None
+        message_id = message.id
+
+    with pytest.raises(StatusChangeError, match="source message"):
+        change_status(
+            session, youth, "OTAR", actor="bot", applied=True, evidence={}, now=NOW, source_message_id=message_id
+        )
+    session.commit()
+    assert _count_changes(engine) == 0
+
+
+def test_confirmed_proposal_applies_the_code_and_records_the_adviser(session: Session, engine: Engine) -> None:
+    youth = _youth(session)
+    proposal = change_status(session, youth, "OTLL", actor="bot", applied=False, evidence=EVIDENCE, now=NOW)
+    session.commit()
+
+    confirmed = confirm_proposal(session, proposal.id, adviser="adviser:7", now=LATER)
+    session.commit()
+
+    assert confirmed.id == proposal.id
+    with Session(engine) as fresh:
+        stored = fresh.get(StatusChange, proposal.id)
+        assert stored is not None
+        assert (stored.applied, stored.decided_by, stored.decided_at) == (True, "adviser:7", LATER)
+        assert (stored.actor, stored.created_at) == ("bot", NOW)
+        reloaded = fresh.get(Youth, youth.id)
+        assert reloaded is not None
+        assert (reloaded.status_code, reloaded.updated_at) == ("OTLL", LATER)
+
+
+def test_rejected_proposal_keeps_the_code_and_records_the_adviser(session: Session, engine: Engine) -> None:
+    youth = _youth(session)
+    proposal = change_status(session, youth, "OTLL", actor="bot", applied=False, evidence=EVIDENCE, now=NOW)
+    session.commit()
+
+    reject_proposal(session, proposal.id, adviser="adviser:7", now=LATER)
+    session.commit()
+
+    with Session(engine) as fresh:
+        stored = fresh.get(StatusChange, proposal.id)
+        assert stored is not None
+        assert (stored.applied, stored.decided_by, stored.decided_at) == (False, "adviser:7", LATER)
+    assert _stored_code(engine, youth.id) == "OTUK"
+
+
+def test_proposal_whose_old_code_no_longer_holds_cannot_be_confirmed(session: Session, engine: Engine) -> None:
+    youth = _youth(session)
+    proposal = change_status(session, youth, "OTLL", actor="bot", applied=False, evidence={}, now=NOW)
+    change_status(session, youth, "OTOV", actor="bot", applied=True, evidence={}, now=NOW)
+    session.commit()
+
+    with pytest.raises(StaleStatus, match="proposes OTUK → OTLL, but youth .* now has OTOV"):
+        confirm_proposal(session, proposal.id, adviser="adviser:7", now=LATER)
+    session.commit()
+
+    assert _stored_code(engine, youth.id) == "OTOV"
+    with Session(engine) as fresh:
+        stored = fresh.get(StatusChange, proposal.id)
+        assert stored is not None and (stored.applied, stored.decided_at) == (False, None)
+
+
+Decision = Callable[..., StatusChange]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "message"),
+    [
+        (confirm_proposal, confirm_proposal, "already applied"),
+        (confirm_proposal, reject_proposal, "already applied"),
+        (reject_proposal, confirm_proposal, "already rejected by adviser:1"),
+        (reject_proposal, reject_proposal, "already rejected by adviser:1"),
+    ],
+)
+def test_a_decided_proposal_cannot_be_decided_again(
+    session: Session, engine: Engine, first: Decision, second: Decision, message: str
+) -> None:
+    youth = _youth(session)
+    proposal = change_status(session, youth, "OTMI", actor="bot", applied=False, evidence={}, now=NOW)
+    first(session, proposal.id, adviser="adviser:1", now=NOW)
+    session.commit()
+    code_after_first = _stored_code(engine, youth.id)
+
+    with pytest.raises(ProposalNotPending, match=message):
+        second(session, proposal.id, adviser="adviser:2", now=LATER)
+    session.commit()
+
+    assert _stored_code(engine, youth.id) == code_after_first
+    with Session(engine) as fresh:
+        stored = fresh.get(StatusChange, proposal.id)
+        assert stored is not None and stored.decided_by == "adviser:1"
+
+
+@pytest.mark.parametrize("decide", [confirm_proposal, reject_proposal])
+def test_only_pending_proposals_can_be_decided(session: Session, decide: Decision) -> None:
+    youth = _youth(session)
+    applied = change_status(session, youth, "OTOV", actor="bot", applied=True, evidence={}, now=NOW)
+    session.commit()
+
+    with pytest.raises(ProposalNotPending, match="already applied"):
+        decide(session, applied.id, adviser="adviser:1", now=LATER)
+    with pytest.raises(ProposalNotPending, match="does not exist"):
+        decide(session, 424242, adviser="adviser:1", now=LATER)
+
+
+@pytest.mark.parametrize("decide", [confirm_proposal, reject_proposal])
+def test_decisions_need_a_named_adviser_and_an_aware_clock(session: Session, decide: Decision) -> None:
+    youth = _youth(session)
+    proposal = change_status(session, youth, "OTMI", actor="bot", applied=False, evidence={}, now=NOW)
+    session.commit()
+
+    with pytest.raises(StatusChangeError, match="adviser must name"):
+        decide(session, proposal.id, adviser=" ", now=LATER)
+    with pytest.raises(StatusChangeError, match="time-zone-aware"):
+        decide(session, proposal.id, adviser="adviser:1", now=LATER.replace(tzinfo=None))
