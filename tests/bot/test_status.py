@@ -186,6 +186,8 @@ def test_evidence_is_a_copy_the_caller_cannot_change_afterwards(session: Session
     evidence["matches"].append("added later")
     session.commit()
 
+    assert change.evidence == {"rule": "own-number-reply", "matches": ["jobber"]}
+
     with Session(engine) as fresh:
         stored = fresh.get(StatusChange, change.id)
         assert stored is not None
