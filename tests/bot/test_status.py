@@ -184,9 +184,9 @@ def test_evidence_is_a_copy_the_caller_cannot_change_afterwards(session: Session
 
     change = change_status(session, youth, "OTAR", actor="bot", applied=True, evidence=evidence, now=NOW)
     evidence["matches"].append("added later")
-    session.commit()
 
     assert change.evidence == {"rule": "own-number-reply", "matches": ["jobber"]}
+    session.commit()
 
     with Session(engine) as fresh:
         stored = fresh.get(StatusChange, change.id)
