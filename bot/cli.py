@@ -54,12 +54,24 @@ def import_roster(
     file: Annotated[Path, typer.Argument(help="Roster CSV from Vigo OT (see README: roster format).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report; write nothing.")] = False,
     county: Annotated[str | None, typer.Option("--county", help="County for rows without one.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Check ages and the target group as on this day (default: today in Oslo)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Import or update youth from a roster file. Exit 0: all rows good; 3: some rejected; 2: file unusable."""
+    from adapters.roster_csv import DateError, parse_date
     from bot.roster import run_import
 
-    code = run_import(_engine(db), file, county=county, dry_run=dry_run, console=err, now=_now())
+    as_of_day: date | None = None
+    if as_of is not None:
+        try:
+            as_of_day = parse_date(as_of)
+        except DateError as exc:
+            err.print(f"--as-of: {exc}")
+            raise typer.Exit(2) from None
+    code = run_import(_engine(db), file, county=county, dry_run=dry_run, console=err, now=_now(), as_of=as_of_day)
     raise typer.Exit(code)
 
 

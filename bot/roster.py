@@ -569,12 +569,14 @@ def import_roster(
     now: datetime,
     county: str | None = None,
     default_county: str | None = None,
+    as_of: date | None = None,
     progress: Callable[[int], Callable[[], None]] | None = None,
 ) -> ImportReport:
     """Check and apply a roster in the caller's transaction; RosterFileError (nothing written) when unusable.
 
     `county` (from --county) and then `default_county` (OTBOT_DEFAULT_COUNTY) fill rows without a county.
-    `now` is the import's clock; the target-group and guardian rules use its Europe/Oslo day.
+    `now` is the import's clock; the target-group and guardian rules use its Europe/Oslo day unless
+    `as_of` names another day (checking a roster for a coming date).
     """
     canonical_county, municipality_county = _county_lookup()
     fallback: str | None = None
@@ -586,7 +588,7 @@ def import_roster(
             break
     required = set(REQUIRED_FIELDS) if fallback else set(REQUIRED_FIELDS) | {"county"}
     roster = read_roster(data, required=required)
-    day = now.astimezone(_oslo()).date()
+    day = as_of or now.astimezone(_oslo()).date()
     checked = check_roster(roster, day=day, default_county=fallback,
                            canonical_county=canonical_county, municipality_county=municipality_county)
     report = ImportReport(file=file_name, rows=len(roster.rows) + len(roster.problems),
@@ -607,7 +609,9 @@ def _oslo() -> ZoneInfo:
 
 def print_report(report: ImportReport, console: Console, *, dry_run: bool) -> None:
     """The summary table, then every problem as `line N: column: reason`, then warnings."""
-    table = Table(title=f"{'Dry run (nothing written): ' if dry_run else ''}{report.file}", show_header=False)
+    heading = f"{report.file}: dry run, nothing was written" if dry_run else report.file
+    console.print(heading, style="bold", markup=False, highlight=False, soft_wrap=True)
+    table = Table(show_header=False)
     table.add_column("", style="bold")
     table.add_column("", justify="right")
     for label, value in (("rows", report.rows), ("imported", report.imported), ("updated", report.updated),
@@ -618,22 +622,22 @@ def print_report(report: ImportReport, console: Console, *, dry_run: bool) -> No
     if report.problems:
         console.print(f"{len(report.problems)} problem(s):", style="bold red")
         for problem in report.problems:
-            console.print(str(problem), markup=False, highlight=False)
+            console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
     if report.warnings:
         console.print(f"{len(report.warnings)} warning(s):", style="bold yellow")
         for warning in report.warnings:
-            console.print(warning, markup=False, highlight=False)
+            console.print(warning, markup=False, highlight=False, soft_wrap=True)
 
 
 def run_import(engine: Engine, path: Path, *, county: str | None, dry_run: bool, console: Console,
-               now: datetime) -> int:
+               now: datetime, as_of: date | None = None) -> int:
     """`otbot import`: read the file, import in one transaction (rolled back on a dry run), report; the exit code."""
     from bot.settings import get_settings
 
     try:
         data = path.read_bytes()
     except OSError as exc:
-        console.print(f"{path}: cannot read the file: {exc.strerror or exc}", markup=False, highlight=False)
+        console.print(f"{path}: cannot read the file: {exc.strerror or exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_UNUSABLE
     with Session(engine) as session, Progress(console=console, transient=True) as bar:
         def progress(total: int) -> Callable[[], None]:
@@ -644,11 +648,11 @@ def run_import(engine: Engine, path: Path, *, county: str | None, dry_run: bool,
 
         try:
             report = import_roster(session, data, file_name=path.name, now=now, county=county,
-                                   default_county=get_settings().default_county, progress=progress)
+                                   default_county=get_settings().default_county, as_of=as_of, progress=progress)
         except RosterFileError as exc:
             session.rollback()
             bar.stop()
-            console.print(f"{path}: {exc} — nothing was imported", markup=False, highlight=False)
+            console.print(f"{path}: {exc} — nothing was imported", markup=False, highlight=False, soft_wrap=True)
             return EXIT_UNUSABLE
         except BaseException:
             session.rollback()
@@ -676,7 +680,7 @@ def evidence_in_words(evidence: dict[str, Any], message_text: str | None = None,
     text = message_text or evidence.pop("text", None) or evidence.pop("reply", None)
     if text:
         flat = " ".join(str(text).split())
-        parts.append(f'reply "{flat[:limit] + "…" if len(flat) > limit else flat}"')
+        parts.append(f'reply "{flat[:limit].rstrip() + "…" if len(flat) > limit else flat}"')
     details: list[str] = []
     if rule:
         details.append(f"rule: {rule}")
