@@ -60,6 +60,7 @@ def resolve_url(url: str | None = None) -> str:
             f"{where}: not a database URL; expected e.g. sqlite:///otbot.db or "
             "postgresql://user@host:5432/dbname"
         ) from None
+    given = parsed
     backend = parsed.get_backend_name()
     if backend in ("postgresql", "postgres"):
         if parsed.drivername in ("postgresql", "postgres"):
@@ -68,6 +69,9 @@ def resolve_url(url: str | None = None) -> str:
         parsed = _absolute_sqlite(parsed)
     else:
         raise DatabaseURLError(f"{where}: database {backend!r} is not supported; use sqlite:/// or postgresql://")
+    if parsed == given:
+        # Re-rendering would percent-encode harmless characters (sqlite:///%3Amemory%3A).
+        return url.strip()
     return parsed.render_as_string(hide_password=False)
 
 

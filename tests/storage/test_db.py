@@ -1,0 +1,109 @@
+"""URLs, engines and session scopes of storage.db."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from storage.db import DatabaseURLError, mask_url, open_database, resolve_url, session_scope
+from storage.models import County
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgresql://ot:pw@db:5432/ot", "postgresql+psycopg://ot:pw@db:5432/ot"),
+        ("postgres://ot@db/ot", "postgresql+psycopg://ot@db/ot"),
+        ("postgresql+psycopg://ot@db/ot", "postgresql+psycopg://ot@db/ot"),
+        ("  postgresql://ot@db/ot  ", "postgresql+psycopg://ot@db/ot"),
+        ("sqlite:////var/lib/otbot/otbot.db", "sqlite:////var/lib/otbot/otbot.db"),
+        ("sqlite://", "sqlite://"),
+        ("sqlite:///:memory:", "sqlite:///:memory:"),
+    ],
+)
+def test_urls_are_normalised_to_our_drivers(given: str, expected: str) -> None:
+    assert resolve_url(given) == expected
+
+
+def test_relative_sqlite_path_is_pinned_to_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert resolve_url("sqlite:///otbot.db") == f"sqlite:///{tmp_path.resolve() / 'otbot.db'}"
+
+
+def test_without_a_url_the_setting_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import get_settings
+
+    monkeypatch.setenv("OTBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'from-env.db'}")
+    get_settings.cache_clear()
+    try:
+        assert resolve_url(None) == f"sqlite:///{tmp_path / 'from-env.db'}"
+    finally:
+        get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("not a url at all s3cret", "not a database URL"),
+        ("mysql://root:s3cret@db/ot", "'mysql' is not supported"),
+    ],
+)
+def test_unusable_url_is_refused_without_repeating_the_password(given: str, message: str) -> None:
+    with pytest.raises(DatabaseURLError, match=message) as caught:
+        resolve_url(given)
+    assert "s3cret" not in str(caught.value)
+
+
+def test_sqlite_file_in_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseURLError, match="does not exist"):
+        open_database(f"sqlite:///{tmp_path / 'no-such-folder' / 'otbot.db'}")
+
+
+def test_mask_url_hides_the_password() -> None:
+    assert mask_url("postgresql+psycopg://ot:s3cret@db/ot") == "postgresql+psycopg://ot:***@db/ot"
+
+
+def test_one_engine_per_url_within_a_process(db_url: str) -> None:
+    assert open_database(db_url) is open_database(db_url)
+
+
+def test_session_scope_commits_on_success(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        session.add(County(name="Agder"))
+
+    with Session(engine) as fresh:
+        assert [c.name for c in fresh.exec(select(County)).all()] == ["Agder"]
+
+
+def test_session_scope_rolls_back_on_error_and_reraises(engine: Engine) -> None:
+    with pytest.raises(RuntimeError, match="boom"), session_scope(engine) as session:
+        session.add(County(name="Agder"))
+        session.flush()
+        raise RuntimeError("boom")
+
+    with Session(engine) as fresh:
+        assert fresh.exec(select(County)).all() == []
+
+
+def test_objects_stay_readable_after_the_scope(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        county = County(name="Innlandet")
+        session.add(county)
+    assert (county.id, county.name) == (county.id, "Innlandet") and county.id is not None
+
+
+def test_sqlite_savepoints_are_real(engine: Engine) -> None:
+    # Our own BEGIN on SQLite: a nested rollback undoes only its part.
+    with session_scope(engine) as session:
+        session.add(County(name="Agder"))
+        with pytest.raises(sa.exc.IntegrityError), session.begin_nested():
+            session.add(County(name="Agder"))
+            session.flush()
+        session.add(County(name="Rogaland"))
+
+    with Session(engine) as fresh:
+        assert sorted(c.name for c in fresh.exec(select(County)).all()) == ["Agder", "Rogaland"]
