@@ -6,6 +6,7 @@ import csv
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
@@ -71,3 +72,318 @@ def canonical_county(name: str) -> str | None:
     while words and words[-1] in _COUNTY_SUFFIXES:
         words.pop()
     return _COUNTY_BY_KEY.get(" ".join(words))
+
+
+KINDS = ("municipality", "town", "county", "region", "svalbard", "country", "abroad")
+_KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+_TIERS = ("normal", "wordlike", "strict")
+# A name that is also an ordinary word counts in lower case only right after one of these: "flytta te moss".
+_MOVE_PREPOSITIONS = frozenset(fold(word) for word in ("til", "te", "tel", "fra", "frå", "ifra", "ifrå"))
+# A capitalised strict name ("Time", "Stad") counts only after one of these: "bor i Time", not "Time hos legen".
+_PLACE_PREPOSITIONS = _MOVE_PREPOSITIONS | frozenset(
+    fold(word)
+    for word in (
+        "i",
+        "på",
+        "in",
+        "at",
+        "to",
+        "from",
+        "near",
+        "ved",
+        "nær",
+        "utenfor",
+        "utafor",
+        "utanfor",
+        "mot",
+    )
+)
+# A genitive -s ("Bergens") is only tried on words at least this long, so short words stay words.
+_GENITIVE_MIN_LENGTH = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A place a youth may name: its display name, what it is, and which counties it lies in."""
+
+    name: str
+    kind: str
+    counties: tuple[str, ...]
+    abroad: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceMatch:
+    """One place found in a text, with the exact words and their character offsets."""
+
+    place: Place
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    name: str
+    kind: str
+    counties: tuple[str, ...]
+    aliases: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    place: Place
+    tier: str
+    exact: frozenset[str]
+
+
+def _fold_variants(name: str) -> set[tuple[str, ...]]:
+    """Every token spelling the index should accept for one name: æ as ae or a, ø as o or oe."""
+    tokens = _TOKEN.findall(name.casefold())
+    variants: set[tuple[str, ...]] = set()
+    for ae in ("ae", "a"):
+        for oe in ("o", "oe"):
+            variants.add(tuple(fold(token.replace("æ", ae).replace("ø", oe)) for token in tokens))
+    return {variant for variant in variants if variant}
+
+
+def _exact_form(name: str) -> str:
+    return " ".join(token.casefold() for token in _TOKEN.findall(name))
+
+
+def _county_of(cell: str, where: str) -> str:
+    if cell not in COUNTIES:
+        raise ValueError(f"{where}: {cell!r} is not one of the 15 counties")
+    return cell
+
+
+def _load_rows() -> tuple[list[_Row], dict[str, str]]:
+    """All rows of the data files, and the county of each municipality number."""
+    rows: list[_Row] = []
+    numbers: dict[str, str] = {}
+    county_by_municipality: dict[str, str] = {}
+    for line, row in enumerate(_read_csv("counties.csv"), start=2):
+        rows.append(
+            _Row(
+                row["name"],
+                "county",
+                (row["name"],),
+                tuple(_split(row["alternatives"])),
+                f"counties.csv:{line}",
+            )
+        )
+    for line, row in enumerate(_read_csv("municipalities.csv"), start=2):
+        where = f"municipalities.csv:{line}"
+        county = _county_of(row["county"], where)
+        if _COUNTY_BY_NUMBER.get(row["number"][:2]) != county:
+            raise ValueError(f"{where}: number {row['number']} does not belong to {county}")
+        numbers[row["number"]] = county
+        aliases = (*_split(row["alternatives"]), *_split(row["former"]))
+        rows.append(_Row(row["name"], "municipality", (county,), aliases, where))
+        county_by_municipality[row["name"]] = county
+    for line, row in enumerate(_read_csv("towns.csv"), start=2):
+        where = f"towns.csv:{line}"
+        county = county_by_municipality.get(row["municipality"])
+        if county is None:
+            raise ValueError(f"{where}: {row['municipality']!r} is not a municipality in municipalities.csv")
+        rows.append(_Row(row["name"], "town", (county,), tuple(_split(row["alternatives"])), where))
+    for line, row in enumerate(_read_csv("regions.csv"), start=2):
+        where = f"regions.csv:{line}"
+        if row["kind"] not in ("region", "svalbard"):
+            raise ValueError(f"{where}: kind {row['kind']!r} must be region or svalbard")
+        counties = tuple(_county_of(county, where) for county in _split(row["counties"]))
+        if (row["kind"] == "svalbard") != (not counties):
+            raise ValueError(f"{where}: Svalbard has no county, a region has at least one")
+        rows.append(_Row(row["name"], row["kind"], counties, tuple(_split(row["alternatives"])), where))
+    for line, row in enumerate(_read_csv("countries.csv"), start=2):
+        where = f"countries.csv:{line}"
+        if row["kind"] not in ("country", "abroad"):
+            raise ValueError(f"{where}: kind {row['kind']!r} must be country or abroad")
+        rows.append(_Row(row["name"], row["kind"], (), tuple(_split(row["alternatives"])), where))
+    return rows, numbers
+
+
+def _load_tiers(known: set[tuple[str, ...]]) -> dict[tuple[str, ...], tuple[str, str]]:
+    tiers: dict[tuple[str, ...], tuple[str, str]] = {}
+    for line, row in enumerate(_read_csv("common_words.csv"), start=2):
+        where = f"common_words.csv:{line}"
+        if row["tier"] not in _TIERS[1:]:
+            raise ValueError(f"{where}: tier {row['tier']!r} must be wordlike or strict")
+        variants = _fold_variants(row["name"])
+        if not variants & known:
+            raise ValueError(f"{where}: {row['name']!r} is not a place name in the data")
+        for key in variants:
+            tiers[key] = (row["tier"], _exact_form(row["name"]))
+    return tiers
+
+
+def _merge(key: tuple[str, ...], rows: list[_Row]) -> Place:
+    """One Place for every row sharing a spelling: the row named so wins, counties are the union."""
+    own = [row for row in rows if key in _fold_variants(row.name)]
+    primary = min(own or rows, key=lambda row: _KIND_RANK[row.kind])
+    abroad = {row.kind in ("country", "abroad") for row in rows}
+    if len(abroad) > 1:
+        raise ValueError(
+            f"{' '.join(key)!r} names a place abroad and in Norway: {[row.source for row in rows]}"
+        )
+    counties = tuple(county for county in COUNTIES if any(county in row.counties for row in rows))
+    return Place(primary.name, primary.kind, counties, abroad.pop())
+
+
+def _build_index() -> tuple[dict[tuple[str, ...], _Entry], dict[str, tuple[int, ...]], dict[str, str]]:
+    """The name index, the token counts of names by first word (longest first), and municipality numbers."""
+    rows, numbers = _load_rows()
+    by_key: dict[tuple[str, ...], list[_Row]] = {}
+    for row in rows:
+        for name in (row.name, *row.aliases):
+            for key in _fold_variants(name):
+                by_key.setdefault(key, []).append(row)
+    tiers = _load_tiers(set(by_key))
+    index: dict[tuple[str, ...], _Entry] = {}
+    lengths: dict[str, set[int]] = {}
+    for key, key_rows in by_key.items():
+        tier, exact = tiers.get(key, ("normal", ""))
+        index[key] = _Entry(_merge(key, key_rows), tier, frozenset({exact}) if exact else frozenset())
+        lengths.setdefault(key[0], set()).add(len(key))
+    # Longest first, so the first accepted candidate at a word is the longest match.
+    starts = {first: tuple(sorted(found, reverse=True)) for first, found in lengths.items()}
+    return index, starts, numbers
+
+
+def _build_municipality_index() -> dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]]:
+    """Each municipality spelling: the counties where it is the official name, and where it is another name."""
+    official: dict[tuple[str, ...], set[str]] = {}
+    other: dict[tuple[str, ...], set[str]] = {}
+    for row in _read_csv("municipalities.csv"):
+        for key in _fold_variants(row["name"]):
+            official.setdefault(key, set()).add(row["county"])
+        for alias in (*_split(row["alternatives"]), *_split(row["former"])):
+            for key in _fold_variants(alias):
+                other.setdefault(key, set()).add(row["county"])
+    return {
+        key: (frozenset(official.get(key, ())), frozenset(other.get(key, ())))
+        for key in official.keys() | other.keys()
+    }
+
+
+_INDEX, _START_LENGTHS, _MUNICIPALITY_NUMBERS = _build_index()
+_MUNICIPALITIES = _build_municipality_index()
+
+
+def _accepts(
+    entry: _Entry,
+    tokens: list[re.Match[str]],
+    folded: list[str],
+    i: int,
+    length: int,
+    text: str,
+    shouting: bool,
+) -> bool:
+    """Whether a name that is also a common word is meant as the place here."""
+    if entry.tier == "normal":
+        return True
+    words = tokens[i : i + length]
+    if " ".join(word.group().casefold() for word in words) not in entry.exact:
+        return False
+    capitalised = not shouting and words[0].group()[0].isupper()
+    previous = tokens[i - 1] if i > 0 else None
+    adjacent = previous is not None and text[previous.end() : words[0].start()].isspace()
+    after_move = adjacent and folded[i - 1] in _MOVE_PREPOSITIONS
+    after_place = adjacent and folded[i - 1] in _PLACE_PREPOSITIONS
+    if entry.tier == "strict":
+        return capitalised and after_place
+    if after_move:
+        return True
+    # "Kari Lund" is a person: a capitalised common-word name right after another capitalised word is a surname.
+    follows_name = (
+        adjacent
+        and not after_place
+        and not shouting
+        and previous is not None
+        and previous.group()[0].isupper()
+    )
+    return capitalised and not follows_name
+
+
+def find_places(text: str) -> list[PlaceMatch]:
+    """Every place named in the text, in text order, never overlapping; at each word the longest name wins."""
+    tokens = list(_TOKEN.finditer(text))
+    folded = [fold(token.group()) for token in tokens]
+    shouting = text == text.upper()
+    found: list[PlaceMatch] = []
+    i = 0
+    count = len(tokens)
+    while i < count:
+        matched = 0
+        for length in _START_LENGTHS.get(folded[i], ()):
+            if i + length > count:
+                continue
+            entry = _INDEX.get(tuple(folded[i : i + length]))
+            if entry is not None and _accepts(entry, tokens, folded, i, length, text, shouting):
+                matched = length
+                break
+        if not matched:
+            word = folded[i]
+            if len(word) >= _GENITIVE_MIN_LENGTH and word.endswith("s"):
+                entry = _INDEX.get((word[:-1],))
+                if entry is not None and entry.tier == "normal":
+                    found.append(
+                        PlaceMatch(entry.place, tokens[i].group(), tokens[i].start(), tokens[i].end())
+                    )
+            i += 1
+            continue
+        entry = _INDEX[tuple(folded[i : i + matched])]
+        start, end = tokens[i].start(), tokens[i + matched - 1].end()
+        found.append(PlaceMatch(entry.place, text[start:end], start, end))
+        i += matched
+    return found
+
+
+def lookup_place(name: str) -> Place | None:
+    """The place one name stands for (any case, with or without æøå), or None if the name is unknown."""
+    key = tuple(fold(token) for token in _TOKEN.findall(name))
+    entry = _INDEX.get(key)
+    return entry.place if entry is not None else None
+
+
+def municipality_county(name: str) -> str | None:
+    """The county of a municipality, by name, former name or number; None if unknown or in several counties.
+
+    "Herøy i Nordland" and "Herøy (Nordland)" pick one of two municipalities of the same name.
+    """
+    cleaned = name.strip()
+    if cleaned.isdigit():
+        return _MUNICIPALITY_NUMBERS.get(cleaned.zfill(4))
+    tokens = [fold(token) for token in _TOKEN.findall(cleaned)]
+    counties = _municipality_counties(tuple(tokens))
+    if counties is not None:
+        return next(iter(counties)) if len(counties) == 1 else None
+    for split in range(1, len(tokens)):
+        county_words = tokens[split + 1 :] if tokens[split] == "i" else tokens[split:]
+        county = _COUNTY_BY_KEY.get(" ".join(county_words))
+        candidates = _municipality_counties(tuple(tokens[:split]))
+        if county is not None and candidates is not None and county in candidates:
+            return county
+    return None
+
+
+def _municipality_counties(key: tuple[str, ...]) -> frozenset[str] | None:
+    known = _MUNICIPALITIES.get(key)
+    if known is None:
+        return None
+    official, other = known
+    # A current name beats a former one: "Nes" is Nes in Akershus, not the old name of Nesbyen.
+    return official or other
+
+
+def is_other_county(place: Place, youth_county: str) -> bool:
+    """Whether moving to this place leaves the youth's county; abroad is not another county but its own code."""
+    county = canonical_county(youth_county)
+    if county is None:
+        raise ValueError(
+            f"youth county {youth_county!r} is not one of the 15 counties: {', '.join(COUNTIES)}"
+        )
+    if place.abroad:
+        return False
+    return county not in place.counties
