@@ -1,0 +1,158 @@
+"""The reader's vocabularies: loaded once from data/lexicon*.yaml and compiled into regular expressions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+from bot.understand.text import VOCABULARY, Normalised, word_key
+
+_DATA = files("bot.understand") / "data"
+_GAP = re.compile(r"^\.\.(?:\((\d+)-(\d+)\))?$")
+
+
+class LexiconError(ValueError):
+    """A pattern in a lexicon file that cannot be compiled."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One place a concept matched: token range [first, last] inclusive."""
+
+    concept: str
+    first: int
+    last: int
+
+
+def _load_yaml(name: str) -> dict[str, Any]:
+    with (_DATA / name).open(encoding="utf-8") as handle:
+        loaded = yaml.safe_load(handle)
+    if not isinstance(loaded, dict):
+        raise LexiconError(f"{name}: expected a mapping at the top")
+    return loaded
+
+
+_RAW = _load_yaml("lexicon.yaml")
+_PRIVATE = _load_yaml("lexicon_private_schools.yaml")
+
+
+def _split_mapping(raw: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    return {str(k).casefold(): tuple(str(v).casefold().split()) for k, v in raw.items()}
+
+
+DIALECT: dict[str, tuple[str, ...]] = _split_mapping(_RAW["dialect"])
+DIALECT_NORWEGIAN: dict[str, tuple[str, ...]] = {**DIALECT, **_split_mapping(_RAW["dialect_norwegian_only"])}
+EMOJI: dict[str, str] = {}
+for _meaning, _chars in _RAW["emoji"].items():
+    for _char in _chars:
+        EMOJI[_char] = f"emo_{_meaning}"
+        EMOJI[_char + "\ufe0f"] = f"emo_{_meaning}"
+ACK_WORDS: frozenset[str] = frozenset(str(w) for w in _RAW["ack_words"])
+NEGATION: frozenset[str] = frozenset(str(w) for w in _RAW["negation"])
+
+
+def _std(word: str) -> str:
+    mapped = DIALECT.get(word.casefold(), (word.casefold(),))
+    return mapped[0] if len(mapped) == 1 else word.casefold()
+
+
+def _alternative(alt: str) -> str:
+    """One alternative of a pattern token as a regex over one `std:key:f ` element (without the space)."""
+    if alt == "@name":
+        return r"[^ :|]+:[^ :|]+:N"
+    if alt == "_":
+        return r"[^ :|]+:[^ :|]+:[wN]"
+    if alt.startswith("="):
+        words = alt[1:]
+        VOCABULARY.known.add(_std(words))
+        return re.escape(_std(words)) + r":[^ :|]+:[wN]"
+    if alt.endswith("*") and len(alt) > 1:
+        prefix = alt[:-1].casefold()
+        return re.escape(prefix) + r"[^ :|]*:[^ :|]+:[wN]"
+    std = _std(alt)
+    VOCABULARY.known.add(std)
+    return r"[^ :|]+:" + re.escape(word_key(std)) + r":[wN]"
+
+
+def compile_pattern(pattern: str) -> str:
+    """One phrase of the lexicon syntax (see lexicon.yaml) as a regex over the normalised string."""
+    out: list[str] = []
+    for raw_token in pattern.split():
+        gap = _GAP.match(raw_token)
+        if gap:
+            low, high = (int(gap.group(1)), int(gap.group(2))) if gap.group(1) else (0, 3)
+            out.append(rf"(?:[^ :|]+:[^ :|]+:[wN] ){{{low},{high}}}")
+            continue
+        if raw_token == "$":
+            out.append(r"(?=\||$)")
+            continue
+        if raw_token.startswith("!"):
+            alts = "|".join(_alternative(a) for a in raw_token[1:].split("|") if a)
+            out.append(rf"(?!(?:{alts}) )")
+            continue
+        alts = "|".join(_alternative(a) for a in raw_token.split("|") if a)
+        if not alts:
+            raise LexiconError(f"empty token in pattern {pattern!r}")
+        out.append(rf"(?:{alts}) ")
+    if not out:
+        raise LexiconError("empty pattern")
+    return "".join(out)
+
+
+def compile_concept(name: str, patterns: list[Any]) -> re.Pattern[str]:
+    parts: list[str] = []
+    for pattern in patterns:
+        if pattern is None:
+            continue
+        try:
+            parts.append(compile_pattern(str(pattern)))
+        except (LexiconError, re.error) as exc:
+            raise LexiconError(f"lexicon concept {name!r}, pattern {pattern!r}: {exc}") from exc
+    if not parts:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"(?<= )(?:" + "|".join(parts) + ")")
+
+
+def _marker_list(name: str) -> re.Pattern[str]:
+    return compile_concept(name, [str(p) for p in _RAW[name]])
+
+
+_concepts_raw: dict[str, list[Any]] = dict(_RAW["concepts"])
+_concepts_raw["private_school"] = list(_PRIVATE["private_school"])
+CONCEPTS: dict[str, re.Pattern[str]] = {name: compile_concept(name, pats or []) for name, pats in _concepts_raw.items()}
+PLAN = _marker_list("plan_markers")
+STARTED = _marker_list("started_markers")
+ENDED = _marker_list("ended_markers")
+JOKE = compile_concept("joke_markers", [str(p) for p in _RAW["joke_markers"]])
+NEGATION_RE = compile_concept("negation", [f"={w}" for w in NEGATION] + ["lenger =ikke", "=no =longer", "=anymore"])
+
+for _words in (ACK_WORDS, NEGATION):
+    VOCABULARY.protected.update(_words)
+for _values in DIALECT_NORWEGIAN.values():
+    VOCABULARY.known.update(_values)
+VOCABULARY.known.update(DIALECT_NORWEGIAN)
+VOCABULARY.known.update(ACK_WORDS)
+VOCABULARY.freeze()
+
+
+def find(regex: re.Pattern[str], norm: Normalised, concept: str = "") -> list[Hit]:
+    """Every match of a compiled concept in a normalised reply, as token ranges."""
+    import bisect
+
+    hits: list[Hit] = []
+    for match in regex.finditer(norm.string):
+        start, end = match.start(), max(match.end() - 1, match.start())
+        if start == end and match.end() == match.start():
+            continue
+        first_el = bisect.bisect_right(norm.offsets, start) - 1
+        last_el = bisect.bisect_right(norm.offsets, end - 1) - 1
+        first = norm.token_at[first_el] if first_el >= 0 else -1
+        last = norm.token_at[last_el] if last_el >= 0 else -1
+        if first < 0 or last < 0:
+            continue
+        hits.append(Hit(concept, first, last))
+    return hits

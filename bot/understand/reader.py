@@ -1,0 +1,347 @@
+"""The reply reader: one reply's text (+ sender, age, county) -> a Reading. Pure: no I/O, no clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.understand import lexicon as lx
+from bot.understand.language import detect_language
+from bot.understand.lexicon import Hit
+from bot.understand.text import Normalised, normalise
+from bot.understand.where import places_in
+
+# Activity concepts of the lexicon and the status code each claims when it is the present.
+ACTIVITY_CODES: dict[str, str] = {
+    "work": "OTAR",
+    "work_practice_candidate": "OTAR",
+    "school": "OTEV",
+    "private_school": "OTVF",
+    "apprentice": "OTLL",
+    "apprentice_place": "OTLL",
+    "military": "OTMI",
+    "childcare": "OTBA",
+    "illness_blocking": "OTSY",
+    "illness": "OTSY",
+    "folk_high_school": "OTIF",
+    "higher_education": "OTOV",
+    "completed": "OTOV",
+    "abroad": "OTFU_IM",
+    "pregnant": "OTOV",
+    "idle": "OTOV",
+}
+# Which present activity decides the code when a reply states several (domain.md, "Which code wins").
+PRECEDENCE: tuple[str, ...] = (
+    "abroad",
+    "moved_other_county",
+    "combined_measure",
+    "nav_measure",
+    "county_measure",
+    "folk_high_school",
+    "illness_blocking",
+    "private_school",
+    "apprentice",
+    "apprentice_place",
+    "school",
+    "military",
+    "work_practice_candidate",
+    "work",
+    "illness",
+    "childcare",
+    "higher_education",
+    "completed",
+    "moved_own_county",
+    "moved",
+    "idle",
+    "pregnant",
+)
+MEASURE_CODES = {"combined_measure": "OTKO", "nav_measure": "OTAP", "county_measure": "OTOA"}
+MOVE_CODES = {"moved_other_county": "OTFA_IM", "moved_own_county": "OTOV", "moved": "OTOV"}
+# Concepts that describe a state in their own words ("gjør ingenting"): a negation inside does not undo them.
+_NOT_NEGATABLE = frozenset({"idle", "pregnant", "completed"})
+_QUESTION_OPENERS = frozenset(
+    "har kan er hva hvor hvordan hvem hvorfor skal må blir får vil gjelder trenger finnes do does can is are "
+    "have what where how who why will could would".split()
+)
+_LETTER_WORDS = frozenset("brev brevet brevene brevane post posten letter letters mail email e-post epost".split())
+_MESSAGE_KEYS = ("melding", "sms", "text", "messag")
+_CLAUSE_GUARD = 6  # how many words before an activity a negation may stand and still belong to it
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why the reader concluded something: the rule and the words of the reply (with offsets)."""
+
+    rule: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """An activity the reply mentions, and whether it is the present, a plan, negated, ended or asked about."""
+
+    concept: str
+    code: str
+    status: str  # present | plan | negated | ended | question
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Everything the reader understood from one reply. Policy turns it into a Decision."""
+
+    language: str
+    intents: tuple[str, ...]
+    claims: tuple[Claim, ...]
+    activity: str | None  # the concept that decides the code (see PRECEDENCE), None when nothing present
+    activity_code: str | None
+    urgent: bool
+    blocking: bool  # a situation that stops the youth answering (hospital, institution, prison, serious illness)
+    speaker: str  # self | guardian | other: who the writer says they are
+    situation: bool  # the reply says something about the youth's situation (any claim, even negated)
+    confidence: float
+    evidence: tuple[Evidence, ...] = field(default=())
+
+    def has(self, intent: str) -> bool:
+        return intent in self.intents
+
+
+def _evidence(rule: str, text: str, norm: Normalised, first: int, last: int) -> Evidence:
+    start = norm.tokens[first].start
+    end = norm.tokens[last].end
+    return Evidence(rule=rule, text=text[start:end], start=start, end=end)
+
+
+def _overlaps(hit: Hit, others: list[Hit]) -> bool:
+    return any(not (hit.last < o.first or hit.first > o.last) for o in others)
+
+
+def _clause_tokens(norm: Normalised, clause: int) -> range:
+    indexes = [i for i, c in enumerate(norm.clause_of) if c == clause]
+    return range(indexes[0], indexes[-1] + 1) if indexes else range(0)
+
+
+def _status(hit: Hit, norm: Normalised, markers: dict[str, list[Hit]]) -> str:
+    clause = norm.clause_of[hit.first]
+
+    def in_clause(name: str) -> list[Hit]:
+        return [m for m in markers[name] if norm.clause_of[m.first] == clause]
+
+    tokens = _clause_tokens(norm, clause)
+    if clause in norm.question_clauses and tokens and norm.tokens[tokens[0]].std in _QUESTION_OPENERS:
+        return "question"
+    if hit.concept not in _NOT_NEGATABLE:
+        for neg in in_clause("negation"):
+            if hit.first - _CLAUSE_GUARD <= neg.first <= hit.last + 2 and not (hit.first <= neg.first <= hit.last):
+                return "negated"
+        if in_clause("ended") and hit.concept != "completed":
+            return "ended"
+    if hit.concept == "pregnant":
+        return "plan"
+    plans = [m for m in in_clause("plan") if not _overlaps(m, [hit])]
+    if plans and not in_clause("started"):
+        return "plan"
+    if hit.concept == "apprentice_place" and not markers["started"]:
+        return "plan"
+    return "present"
+
+
+def read(text: str, *, sender: str = "youth", age: int | None = None, county: str | None = None) -> Reading:
+    """Read one reply. Pure and deterministic; never raises on any string."""
+    if not isinstance(text, str):
+        raise TypeError(f"read() takes the reply text as str, not {type(text).__name__}")
+    language = detect_language(text)
+    dialect = lx.DIALECT_NORWEGIAN if language in ("nb", "nn") else lx.DIALECT
+    norm = normalise(text, dialect, lx.EMOJI, use_fuzzy=language != "other")
+    hits = {name: lx.find(regex, norm, name) for name, regex in lx.CONCEPTS.items()}
+    markers = {
+        "negation": lx.find(lx.NEGATION_RE, norm, "negation"),
+        "plan": lx.find(lx.PLAN, norm, "plan"),
+        "started": lx.find(lx.STARTED, norm, "started"),
+        "ended": lx.find(lx.ENDED, norm, "ended"),
+        "joke": lx.find(lx.JOKE, norm, "joke"),
+    }
+    evidence: list[Evidence] = []
+    intents: list[str] = []
+
+    def note(rule: str, found: list[Hit]) -> None:
+        for h in found[:3]:
+            evidence.append(_evidence(rule, text, norm, h.first, h.last))
+
+    # Urgency first: it overrides everything else the reply says.
+    figures = hits["not_urgent"]
+    strong = [h for h in hits["urgent"] if not _overlaps(h, figures)]
+    weak = [h for h in hits["urgent_weak"] if not _overlaps(h, figures)] if not markers["joke"] else []
+    urgent = bool(strong or weak)
+    if urgent:
+        intents.append("urgent")
+        note("urgent", strong + weak)
+
+    # Opt-out: about messages, not letters ("ikke send flere brev" asks for SMS instead).
+    opt_out_hits = []
+    for h in hits["opt_out"]:
+        clause = _clause_tokens(norm, norm.clause_of[h.first])
+        words = [norm.tokens[i] for i in clause]
+        about_letters = any(t.std in _LETTER_WORDS for t in words)
+        about_messages = any(t.key.startswith(_MESSAGE_KEYS) for t in words)
+        if about_letters and not about_messages:
+            continue
+        opt_out_hits.append(h)
+    if opt_out_hits:
+        intents.append("opt_out")
+        note("opt_out", opt_out_hits)
+    if hits["resume"] and len(norm.tokens) <= 3:
+        intents.append("resume")
+        note("resume", hits["resume"])
+
+    for name in ("auto_reply", "decline_service", "question", "privacy_objection", "hostility"):
+        if hits[name]:
+            intents.append(name)
+            note(name, hits[name])
+    help_hits = [h for h in hits["help_request"] if not _overlaps(h, hits["help_received"])]
+    help_hits = [h for h in help_hits if _status(h, norm, {**markers, "plan": [], "started": [], "ended": []})
+                 not in ("negated",)]
+    if help_hits:
+        intents.append("help_request")
+        note("help_request", help_hits)
+
+    confirms = hits["confirm_identity"]
+    speaker = "self"
+    if confirms:
+        intents.append("confirm_identity")
+        note("confirm_identity", confirms)
+    elif hits["guardian_speaker"]:
+        speaker = "guardian"
+        intents.append("guardian_speaking")
+        note("guardian_speaking", hits["guardian_speaker"])
+    elif hits["other_person"]:
+        speaker = "other"
+        intents.append("someone_else")
+        note("someone_else", hits["other_person"])
+    if hits["wrong_number"] and not confirms:
+        intents.append("wrong_number")
+        note("wrong_number", hits["wrong_number"])
+    elif speaker == "other":
+        intents.append("wrong_number")
+
+    # Activities: every mention with its status; the present ones compete by precedence.
+    claims: list[Claim] = []
+    present: dict[str, Hit] = {}
+    for concept, code in ACTIVITY_CODES.items():
+        for h in hits[concept]:
+            status = _status(h, norm, markers)
+            claims.append(Claim(concept, code, status, _evidence(f"activity.{concept}", text, norm, h.first, h.last)))
+            if status == "present":
+                present.setdefault(concept, h)
+    if "exchange" in hits and hits["exchange"] and "abroad" not in present:
+        for h in hits["exchange"]:
+            if _status(h, norm, markers) == "present":
+                present["abroad"] = h
+    # Measures: who runs it decides the code (NAV, county, both, or the municipality alone).
+    measure_hits = [h for h in hits["measure"] + hits["nav_specific"] if _status(h, norm, markers) == "present"]
+    if measure_hits:
+        nav = bool(hits["nav_ref"] or hits["nav_specific"])
+        county_run = bool(hits["county_ref"])
+        municipal = bool(hits["municipality_ref"])
+        first = measure_hits[0]
+        concept = None
+        if nav and (county_run or municipal):
+            concept = "combined_measure"
+        elif nav:
+            concept = "nav_measure"
+        elif county_run:
+            concept = "county_measure"
+        if concept:
+            present[concept] = first
+            claims.append(Claim(concept, MEASURE_CODES[concept], "present",
+                                _evidence(f"activity.{concept}", text, norm, first.first, first.last)))
+        else:
+            claims.append(Claim("measure", "OTOV", "present",
+                                _evidence("activity.measure", text, norm, first.first, first.last)))
+            present.setdefault("idle", first)
+    # Moves: the place in the same clause decides abroad / another county / own county.
+    for h in hits["moved"]:
+        status = _status(h, norm, markers)
+        clause = _clause_tokens(norm, norm.clause_of[h.first])
+        span_start, span_end = norm.tokens[clause[0]].start, norm.tokens[clause[-1]].end
+        found = places_in(text[span_start:span_end], county)
+        if not found:
+            continue
+        relation = found[0].relation
+        for p in found:
+            if p.relation == "abroad":
+                relation = "abroad"
+            elif p.relation == "other_county" and relation != "abroad":
+                relation = "other_county"
+        concept = {"abroad": "abroad", "other_county": "moved_other_county", "own_county": "moved_own_county"}.get(
+            relation, "moved"
+        )
+        code = "OTFU_IM" if concept == "abroad" else MOVE_CODES.get(concept, "OTOV")
+        claims.append(Claim(concept, code, status, _evidence(f"move.{relation}", text, norm, h.first, clause[-1])))
+        if status == "present":
+            present.setdefault(concept, h)
+
+    activity = next((c for c in PRECEDENCE if c in present), None)
+    activity_code = None
+    if activity is not None:
+        activity_code = (
+            ACTIVITY_CODES.get(activity) or MEASURE_CODES.get(activity) or MOVE_CODES.get(activity)
+            or ("OTFU_IM" if activity == "abroad" else "OTOV")
+        )
+    if activity in ("higher_education",):
+        intents.append("no_code_fits")
+    if "completed" in present:
+        intents.append("completed_school")
+    blocking = "illness_blocking" in present and not hits["illness_minor"]
+    if hits["illness_minor"] and not blocking:
+        intents.append("minor_illness")
+
+    situation = bool(claims) or bool(hits["idle"])
+    engaged = situation or bool(set(intents) & {"help_request", "decline_service", "confirm_identity", "urgent"})
+
+    # A bare acknowledgement: nothing but ack words and ack phrases ("ok", "takk for info", "skal tenke på det").
+    covered = set()
+    for h in hits["ack_phrase"]:
+        covered.update(range(h.first, h.last + 1))
+    only_ack = all(
+        i in covered or t.std in lx.ACK_WORDS or t.std.startswith("emo_") for i, t in enumerate(norm.tokens)
+    )
+    if only_ack and not engaged and not set(intents) & {"opt_out", "resume", "wrong_number", "question"}:
+        intents.append("ack")
+    if situation:
+        intents.append("situation")
+    if not intents:
+        intents.append("unclear")
+    if language == "other" and "unclear" not in intents:
+        intents.append("other_language")
+
+    for claim in claims:
+        evidence.append(
+            Evidence(f"{claim.evidence.rule}:{claim.status}", claim.evidence.text, claim.evidence.start,
+                     claim.evidence.end)
+        )
+    if markers["joke"]:
+        note("joke_marker", markers["joke"])
+
+    if language == "other":
+        confidence = 0.3
+    elif urgent or activity_code not in (None, "OTOV"):
+        confidence = 0.9
+    elif "unclear" in intents:
+        confidence = 0.2
+    else:
+        confidence = 0.75
+    return Reading(
+        language=language,
+        intents=tuple(dict.fromkeys(intents)),
+        claims=tuple(claims),
+        activity=activity,
+        activity_code=activity_code,
+        urgent=urgent,
+        blocking=blocking,
+        speaker=speaker,
+        situation=situation,
+        confidence=confidence,
+        evidence=tuple(evidence),
+    )

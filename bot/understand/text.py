@@ -1,0 +1,216 @@
+"""Normalising a reply into tokens with offsets: NFC, casefold, repeated letters, glued negations, emoji, morphology."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import simplemma
+import snowballstemmer
+from rapidfuzz import fuzz, process
+
+BOUNDARY = "|"
+
+# Words, punctuation that ends a clause, and any other single visible character (emoji, symbols).
+_TOKEN_RE = re.compile(
+    r"(?P<w>[^\W_]+(?:['’´`][^\W_]+)*)|(?P<p>[.!?;:,\n…]+|\s[-–—]\s)|(?P<o>[^\s\w])", re.UNICODE
+)
+_APOSTROPHES = str.maketrans({"’": "'", "´": "'", "`": "'"})
+_REPEATS = re.compile(r"(\w)\1{2,}")
+# "jobber'kke", "e'kke", "ka'kke": the Norwegian negation glued to the word before it.
+_GLUED_NEGATION = re.compile(r"^(\w+)'(?:i?kke|kkje|tj)$")
+# Words after which a new clause starts: a contrast or a reason usually brings its own verb and negation.
+CLAUSE_WORDS = frozenset({"men", "but", "fordi", "because", "though", "tho", "however", "selv om", "siden"})
+# After "og"/"and" these start a new clause: a new subject, or a modal verb that turns the rest into a plan.
+_NEW_CLAUSE_AFTER_AND = frozenset(
+    {"jeg", "han", "hun", "vi", "de", "i", "he", "she", "we", "they", "det", "dere", "skal", "vil", "håper",
+     "kommer", "tenker", "planlegger", "søker", "prøver", "will", "want", "hope", "plan", "skulle", "venter"}
+)
+_AND = frozenset({"og", "and", "å"})
+_STEMMER = snowballstemmer.stemmer("norwegian")
+_LEMMA_LANGS = ("nb", "nn")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One normalised word with where it came from in the original text."""
+
+    std: str  # dialect-normalised surface form
+    key: str  # lemma + stem: what inflection-insensitive patterns compare
+    start: int
+    end: int
+    name_like: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """A reply as the matchers see it: tokens, clause boundaries, and the pattern string over them."""
+
+    tokens: tuple[Token, ...]
+    clause_of: tuple[int, ...]  # clause number of each token
+    question_clauses: frozenset[int]  # clauses that end with "?"
+    string: str  # " std:key:f std:key:f | std:key:f " with single spaces
+    offsets: tuple[int, ...]  # start of each token (or boundary) in `string`
+    token_at: tuple[int, ...]  # token index of each element in `offsets` (-1 for a boundary)
+
+
+@lru_cache(maxsize=65536)
+def word_key(std: str) -> str:
+    """The inflection-insensitive key of a word: Norwegian lemma (simplemma), then the Snowball stem."""
+    if not std.isalpha():
+        return std
+    try:
+        lemma = simplemma.lemmatize(std, lang=_LEMMA_LANGS)
+    except Exception:  # simplemma has no contract for odd scripts; the stem alone is still useful
+        lemma = std
+    return _STEMMER.stemWord(lemma.casefold())
+
+
+@lru_cache(maxsize=65536)
+def is_dictionary_word(word: str) -> bool:
+    try:
+        return bool(simplemma.is_known(word, lang=("nb", "nn", "en")))
+    except Exception:
+        return False
+
+
+class Vocabulary:
+    """Known words for repeated-letter repair and typo correction (filled by the lexicon at import)."""
+
+    def __init__(self) -> None:
+        self.known: set[str] = set()
+        self.fuzzy_targets: list[str] = []
+        self.protected: set[str] = set()
+
+    def freeze(self) -> None:
+        self.fuzzy_targets = sorted(w for w in self.known if len(w) >= 5 and w.isalpha())
+
+
+VOCABULARY = Vocabulary()
+
+
+def collapse_repeats(word: str) -> str:
+    """"jaaaa" -> "ja", "takkkk" -> "takk": keep a double letter only when that makes a known word."""
+    if not _REPEATS.search(word):
+        return word
+    doubled = _REPEATS.sub(r"\1\1", word)
+    single = _REPEATS.sub(r"\1", word)
+    if doubled in VOCABULARY.known or (is_dictionary_word(doubled) and not is_dictionary_word(single)):
+        return doubled
+    return single
+
+
+@lru_cache(maxsize=32768)
+def correct_typo(word: str) -> str:
+    """A misspelt vocabulary word ("lærlig", "fylkeskomunen") -> the word; anything else unchanged."""
+    if (
+        len(word) < 5
+        or not word.isalpha()
+        or word in VOCABULARY.known
+        or word in VOCABULARY.protected
+        or is_dictionary_word(word)
+    ):
+        return word
+    found = process.extractOne(word, VOCABULARY.fuzzy_targets, scorer=fuzz.ratio, score_cutoff=86)
+    if found is None:
+        return word
+    target = found[0]
+    # A typo keeps the first letter and roughly the length; anything else is a different word.
+    if target[0] != word[0] or abs(len(target) - len(word)) > 2:
+        return word
+    return target
+
+
+def tokenize(text: str) -> list[tuple[str, int, int, str]]:
+    """(kind, start, end, raw) for words ("w"), clause punctuation ("p") and other characters ("o")."""
+    out: list[tuple[str, int, int, str]] = []
+    for match in _TOKEN_RE.finditer(text):
+        kind = match.lastgroup or "o"
+        out.append((kind, match.start(), match.end(), match.group()))
+    return out
+
+
+def normalise(
+    text: str,
+    dialect: dict[str, tuple[str, ...]],
+    emoji: dict[str, str],
+    *,
+    use_fuzzy: bool = True,
+) -> Normalised:
+    """Turn a reply into tokens (with offsets into `text`) and the pattern string the matchers run on."""
+    text = unicodedata.normalize("NFC", text)
+    words: list[tuple[str, int, int, bool] | None] = []  # None marks a clause boundary
+    question_ends: list[int] = []  # indexes into `words` of boundaries that close a question
+    for kind, start, end, raw in tokenize(text):
+        if kind == "p":
+            if "?" in raw:
+                question_ends.append(len(words))
+            words.append(None)
+            continue
+        if kind == "o":
+            meaning = emoji.get(raw)
+            if meaning is not None:
+                words.append((meaning, start, end, False))
+            elif raw == "?":
+                question_ends.append(len(words))
+                words.append(None)
+            continue
+        lowered = raw.translate(_APOSTROPHES).casefold()
+        name_like = raw[:1].isupper() and start > 0 and not is_dictionary_word(lowered)
+        name_like = name_like or (lowered.isalpha() and len(lowered) >= 3 and not is_dictionary_word(lowered))
+        glued = _GLUED_NEGATION.match(lowered)
+        parts = [glued.group(1), "ikke"] if glued else [lowered]
+        for part in parts:
+            part = collapse_repeats(part)
+            mapped = dialect.get(part)
+            if mapped is None and use_fuzzy:
+                corrected = correct_typo(part)
+                mapped = dialect.get(corrected, (corrected,))
+            elif mapped is None:
+                mapped = (part,)
+            for std in mapped:
+                words.append((std, start, end, name_like and std == part))
+    tokens: list[Token] = []
+    clause_of: list[int] = []
+    questions: set[int] = set()
+    pieces: list[str] = [" "]
+    offsets: list[int] = []
+    token_at: list[int] = []
+    position = 1
+    clause = 0
+    pending_boundary = False
+    for index, item in enumerate(words):
+        if item is None:
+            if index in question_ends:
+                questions.add(clause)
+            pending_boundary = True
+            continue
+        std, start, end, name_like = item
+        starts_clause = std in CLAUSE_WORDS or (
+            tokens and tokens[-1].std in _AND and std in _NEW_CLAUSE_AFTER_AND and not pending_boundary
+        )
+        if (pending_boundary or starts_clause) and tokens:
+            offsets.append(position)
+            token_at.append(-1)
+            pieces.append(BOUNDARY + " ")
+            position += 2
+            clause += 1
+        pending_boundary = False
+        token = Token(std=std, key=word_key(std), start=start, end=end, name_like=name_like)
+        piece = f"{std}:{token.key}:{'N' if name_like else 'w'} "
+        offsets.append(position)
+        token_at.append(len(tokens))
+        pieces.append(piece)
+        position += len(piece)
+        tokens.append(token)
+        clause_of.append(clause)
+    return Normalised(
+        tokens=tuple(tokens),
+        clause_of=tuple(clause_of),
+        question_clauses=frozenset(questions),
+        string="".join(pieces),
+        offsets=tuple(offsets),
+        token_at=tuple(token_at),
+    )
