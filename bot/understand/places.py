@@ -271,24 +271,37 @@ _INDEX, _START_LENGTHS, _MUNICIPALITY_NUMBERS = _build_index()
 _MUNICIPALITIES = _build_municipality_index()
 
 
+def _genitives() -> dict[str, _Entry]:
+    """'Bergens' for Bergen: one-word names that are not common words, where the -s form is no other name."""
+    return {
+        key[0] + "s": entry
+        for key, entry in _INDEX.items()
+        if len(key) == 1
+        and entry.tier == "normal"
+        and len(key[0]) + 1 >= _GENITIVE_MIN_LENGTH
+        and (key[0] + "s",) not in _INDEX
+    }
+
+
+_GENITIVES = _genitives()
+_FIRST_WORDS = frozenset(_START_LENGTHS) | frozenset(_GENITIVES)
+# Fast path: \w+ is several times quicker than the letters-only pattern; names hold no digits, so a word with
+# digits simply matches nothing. Text that is not NFC may carry combining accents, which \w does not cover.
+_WORD = re.compile(r"\w+")
+_WORD_WITH_MARKS = re.compile(r"[\w\u0300-\u036f]+")
+
+
 def _accepts(
-    entry: _Entry,
-    tokens: list[re.Match[str]],
-    folded: list[str],
-    i: int,
-    length: int,
-    text: str,
-    shouting: bool,
+    entry: _Entry, words: list[str], starts: list[int], folded: list[str], i: int, length: int, text: str
 ) -> bool:
     """Whether a name that is also a common word is meant as the place here."""
     if entry.tier == "normal":
         return True
-    words = tokens[i : i + length]
-    if " ".join(word.group().casefold() for word in words) not in entry.exact:
+    if " ".join(word.casefold() for word in words[i : i + length]) not in entry.exact:
         return False
-    capitalised = not shouting and words[0].group()[0].isupper()
-    previous = tokens[i - 1] if i > 0 else None
-    adjacent = previous is not None and text[previous.end() : words[0].start()].isspace()
+    shouting = text == text.upper()
+    capitalised = not shouting and words[i][0].isupper()
+    adjacent = i > 0 and text[starts[i - 1] + len(words[i - 1]) : starts[i]].isspace()
     after_move = adjacent and folded[i - 1] in _MOVE_PREPOSITIONS
     after_place = adjacent and folded[i - 1] in _PLACE_PREPOSITIONS
     if entry.tier == "strict":
@@ -296,45 +309,50 @@ def _accepts(
     if after_move:
         return True
     # "Kari Lund" is a person: a capitalised common-word name right after another capitalised word is a surname.
-    follows_name = (
-        adjacent
-        and not after_place
-        and not shouting
-        and previous is not None
-        and previous.group()[0].isupper()
-    )
+    follows_name = adjacent and not after_place and not shouting and words[i - 1][0].isupper()
     return capitalised and not follows_name
+
+
+def _offsets(text: str, words: list[str]) -> list[int]:
+    """Where each word starts: words are maximal runs in order, so each is the next occurrence of itself."""
+    starts: list[int] = []
+    position = 0
+    for word in words:
+        position = text.find(word, position)
+        starts.append(position)
+        position += len(word)
+    return starts
 
 
 def find_places(text: str) -> list[PlaceMatch]:
     """Every place named in the text, in text order, never overlapping; at each word the longest name wins."""
-    tokens = list(_TOKEN.finditer(text))
-    folded = [fold(token.group()) for token in tokens]
-    shouting = text == text.upper()
+    pattern = _WORD if unicodedata.is_normalized("NFC", text) else _WORD_WITH_MARKS
+    words = pattern.findall(text)
+    folded = list(map(fold, words))
+    if _FIRST_WORDS.isdisjoint(folded):
+        return []
+    starts = _offsets(text, words)
     found: list[PlaceMatch] = []
     i = 0
-    count = len(tokens)
+    count = len(words)
     while i < count:
         matched = 0
         for length in _START_LENGTHS.get(folded[i], ()):
             if i + length > count:
                 continue
             entry = _INDEX.get(tuple(folded[i : i + length]))
-            if entry is not None and _accepts(entry, tokens, folded, i, length, text, shouting):
+            if entry is not None and _accepts(entry, words, starts, folded, i, length, text):
                 matched = length
                 break
-        if not matched:
-            word = folded[i]
-            if len(word) >= _GENITIVE_MIN_LENGTH and word.endswith("s"):
-                entry = _INDEX.get((word[:-1],))
-                if entry is not None and entry.tier == "normal":
-                    found.append(
-                        PlaceMatch(entry.place, tokens[i].group(), tokens[i].start(), tokens[i].end())
-                    )
-            i += 1
-            continue
-        entry = _INDEX[tuple(folded[i : i + matched])]
-        start, end = tokens[i].start(), tokens[i + matched - 1].end()
+        if matched:
+            entry = _INDEX[tuple(folded[i : i + matched])]
+        else:
+            genitive = _GENITIVES.get(folded[i])
+            if genitive is None:
+                i += 1
+                continue
+            entry, matched = genitive, 1
+        start, end = starts[i], starts[i + matched - 1] + len(words[i + matched - 1])
         found.append(PlaceMatch(entry.place, text[start:end], start, end))
         i += matched
     return found
