@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import phonenumbers
 
@@ -136,13 +137,21 @@ def normalise_mobile(text: str, region: str = "NO") -> str:
     value = text.strip()
     if value.startswith("00"):
         value = "+" + value[2:]
+    return _normalise_mobile(value, region)
+
+
+@lru_cache(maxsize=65536)
+def _normalise_mobile(value: str, region: str) -> str:
+    # Cached: a re-import sees the same numbers again, and phonenumbers' metadata matching is slow.
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         raise PhoneError("not a phone number") from None
-    if not phonenumbers.is_valid_number(number):
+    # number_type is UNKNOWN exactly when is_valid_number is False; calling both would match twice.
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         raise PhoneError("not a valid phone number")
-    if phonenumbers.number_type(number) not in _MOBILE_TYPES:
+    if kind not in _MOBILE_TYPES:
         raise PhoneError("not a valid mobile number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import Engine, select
+from sqlalchemy import insert as sa_insert
 from sqlmodel import Session
 
 from adapters.roster_csv import (
@@ -382,6 +383,7 @@ class _Importer:
         self.now = now
         self.counties: dict[str, County] = {}
         self.warnings: list[str] = []
+        self.new_contact_points: list[dict[str, Any]] = []
 
     def _county(self, name: str) -> County:
         county = self.counties.get(name)
@@ -425,15 +427,20 @@ class _Importer:
             return False
         for point in points:
             point.wrong_number = True
-        point = ContactPoint(county_id=youth.county_id, youth_id=youth.id, guardian_id=owner_id,
-                             channel=channel, address=address, created_at=self.now)
-        self.session.add(point)
-        existing.contact_points[youth.id].append(point)
+        # Each youth is in the file once, so no later row needs to see this point as an object.
+        self.new_contact_points.append({
+            "county_id": youth.county_id, "youth_id": youth.id, "guardian_id": owner_id, "channel": channel,
+            "address": address, "verified": False, "wrong_number": False, "opted_out": False,
+            "opted_out_at": None, "created_at": self.now,
+        })
         return True
 
-    def _guardians(self, existing: _Existing, youth: Youth, entry: RosterEntry, roster_column: Callable[[str], str]) -> list[str]:
+    def _guardians(self, existing: _Existing, youth: Youth, entry: RosterEntry
+                   ) -> tuple[list[str], list[tuple[Guardian, GuardianEntry]]]:
+        """Match the row's guardians to stored ones by position; new ones are added but not yet flushed."""
         assert youth.id is not None
         changed: list[str] = []
+        current_guardians: list[tuple[Guardian, GuardianEntry]] = []
         stored = existing.guardians[youth.id]
         for wanted in entry.guardians:
             current = next((g for g in reversed(stored) if g.position == wanted.position), None)
@@ -454,13 +461,10 @@ class _Importer:
                 current = Guardian(county_id=youth.county_id, youth_id=youth.id, position=wanted.position,
                                    name=wanted.name, created_at=self.now)
                 self.session.add(current)
-                self.session.flush()
                 stored.append(current)
                 changed.append(label)
-            if wanted.mobile and self._contact(existing, youth, current, "sms", wanted.mobile, entry.line,
-                                               roster_column(f"guardian{wanted.position}_mobile")):
-                changed.append(f"{label} mobile")
-        return changed
+            current_guardians.append((current, wanted))
+        return changed, current_guardians
 
     def apply(self, entries: Sequence[RosterEntry], report: ImportReport, roster_column: Callable[[str], str],
               advance: Callable[[], None]) -> None:
@@ -495,11 +499,20 @@ class _Importer:
         self.session.add_all(new_youth)
         self.session.flush()
 
-        # Pass 2: guardians and contact points, then one access-log row per youth the import touched.
-        for entry, youth, changed in planned:
+        # Pass 2: guardians, so that new ones have ids before their contact points.
+        guardians_of: list[tuple[list[str], list[tuple[Guardian, GuardianEntry]]]] = [
+            self._guardians(existing, youth, entry) for entry, youth, _ in planned
+        ]
+        self.session.flush()
+
+        # Pass 3: contact points, then one access-log row per youth the import touched.
+        access_log: list[dict[str, Any]] = []
+        for (entry, youth, changed), (touched, guardians) in zip(planned, guardians_of, strict=True):
             assert youth.id is not None
-            touched: list[str] = []
-            touched += self._guardians(existing, youth, entry, roster_column)
+            for guardian, wanted in guardians:
+                if wanted.mobile and self._contact(existing, youth, guardian, "sms", wanted.mobile, entry.line,
+                                                   roster_column(f"guardian{wanted.position}_mobile")):
+                    touched.append(f"guardian{wanted.position} mobile")
             if entry.mobile and self._contact(existing, youth, None, "sms", entry.mobile, entry.line,
                                               roster_column("mobile")):
                 touched.append("mobile")
@@ -518,9 +531,14 @@ class _Importer:
                 youth.updated_at = self.now
                 action = "import-update"
                 detail = f"{self.file_name} line {entry.line}: " + ", ".join(changed)
-            self.session.add(AccessLog(county_id=youth.county_id, youth_id=youth.id, actor=ACTOR,
-                                       action=action, detail=detail[:400], at=self.now))
+            access_log.append({"county_id": youth.county_id, "youth_id": youth.id, "actor": ACTOR,
+                               "action": action, "detail": detail[:400], "at": self.now})
         self.session.flush()
+        # Bulk inserts: building thousands of ORM objects costs more than the database work itself.
+        for model, rows in ((ContactPoint, self.new_contact_points), (AccessLog, access_log)):
+            if rows:
+                self.session.execute(sa_insert(model), rows)
+        self.new_contact_points = []
 
     def _update_youth(self, youth: Youth, entry: RosterEntry, adviser_id: int | None, existing: _Existing,
                       report: ImportReport, change_status: Callable[..., StatusChange],
