@@ -158,11 +158,25 @@ def _county_of(cell: str, where: str) -> str:
     return cell
 
 
+def _town_county(cell: str, counties_by_municipality: dict[str, set[str]], where: str) -> str:
+    """The county of a town's municipality; "Herøy (Møre og Romsdal)" names one of two municipalities."""
+    name, _, qualifier = cell.partition("(")
+    counties = set(counties_by_municipality.get(name.strip(), ()))
+    if qualifier:
+        counties &= {qualifier.rstrip(")").strip()}
+    if len(counties) != 1:
+        problem = (
+            "is not a municipality in municipalities.csv" if not counties else "is ambiguous: add (County)"
+        )
+        raise ValueError(f"{where}: municipality {cell!r} {problem}")
+    return next(iter(counties))
+
+
 def _load_rows() -> tuple[list[_Row], dict[str, str]]:
     """All rows of the data files, and the county of each municipality number."""
     rows: list[_Row] = []
     numbers: dict[str, str] = {}
-    county_by_municipality: dict[str, str] = {}
+    counties_by_municipality: dict[str, set[str]] = {}
     for line, row in enumerate(_read_csv("counties.csv"), start=2):
         rows.append(
             _Row(
@@ -181,12 +195,10 @@ def _load_rows() -> tuple[list[_Row], dict[str, str]]:
         numbers[row["number"]] = county
         aliases = (*_split(row["alternatives"]), *_split(row["former"]))
         rows.append(_Row(row["name"], "municipality", (county,), aliases, where))
-        county_by_municipality[row["name"]] = county
+        counties_by_municipality.setdefault(row["name"], set()).add(county)
     for line, row in enumerate(_read_csv("towns.csv"), start=2):
         where = f"towns.csv:{line}"
-        county = county_by_municipality.get(row["municipality"])
-        if county is None:
-            raise ValueError(f"{where}: {row['municipality']!r} is not a municipality in municipalities.csv")
+        county = _town_county(row["municipality"], counties_by_municipality, where)
         rows.append(_Row(row["name"], "town", (county,), tuple(_split(row["alternatives"])), where))
     for line, row in enumerate(_read_csv("regions.csv"), start=2):
         where = f"regions.csv:{line}"
@@ -289,6 +301,8 @@ _FIRST_WORDS = frozenset(_START_LENGTHS) | frozenset(_GENITIVES)
 # digits simply matches nothing. Text that is not NFC may carry combining accents, which \w does not cover.
 _WORD = re.compile(r"\w+")
 _WORD_WITH_MARKS = re.compile(r"[\w\u0300-\u036f]+")
+# "Herøy i Nordland", "Våler in Østfold": the word between an ambiguous name and the county that settles it.
+_QUALIFIER_WORDS = frozenset({"i", "in"})
 
 
 def _accepts(
@@ -324,6 +338,41 @@ def _offsets(text: str, words: list[str]) -> list[int]:
     return starts
 
 
+def _longest_at(
+    words: list[str], starts: list[int], folded: list[str], i: int, text: str
+) -> tuple[_Entry, int] | None:
+    """The longest name accepted at word i, with its length in words; a genitive -s only if nothing else fits."""
+    count = len(words)
+    for length in _START_LENGTHS.get(folded[i], ()):
+        if i + length <= count:
+            entry = _INDEX.get(tuple(folded[i : i + length]))
+            if entry is not None and _accepts(entry, words, starts, folded, i, length, text):
+                return entry, length
+    genitive = _GENITIVES.get(folded[i])
+    return (genitive, 1) if genitive is not None else None
+
+
+def _narrowed(
+    place: Place, words: list[str], starts: list[int], folded: list[str], j: int, text: str
+) -> tuple[Place, int] | None:
+    """ "Herøy i Nordland", "Våler (Solør)": a following county or region picks among a name's counties.
+
+    Returns the narrowed place and the index after the qualifier, or None when nothing narrows it.
+    """
+    if j < len(words) and folded[j] in _QUALIFIER_WORDS:
+        j += 1
+    elif j == 0 or j >= len(words) or "(" not in text[starts[j - 1] + len(words[j - 1]) : starts[j]]:
+        return None
+    found = _longest_at(words, starts, folded, j, text) if j < len(words) else None
+    if found is None or found[0].place.kind not in ("county", "region"):
+        return None
+    qualifier, length = found
+    counties = tuple(county for county in place.counties if county in qualifier.place.counties)
+    if not counties:
+        return None
+    return Place(place.name, place.kind, counties, place.abroad), j + length
+
+
 def find_places(text: str) -> list[PlaceMatch]:
     """Every place named in the text, in text order, never overlapping; at each word the longest name wins."""
     pattern = _WORD if unicodedata.is_normalized("NFC", text) else _WORD_WITH_MARKS
@@ -334,35 +383,37 @@ def find_places(text: str) -> list[PlaceMatch]:
     starts = _offsets(text, words)
     found: list[PlaceMatch] = []
     i = 0
-    count = len(words)
-    while i < count:
-        matched = 0
-        for length in _START_LENGTHS.get(folded[i], ()):
-            if i + length > count:
-                continue
-            entry = _INDEX.get(tuple(folded[i : i + length]))
-            if entry is not None and _accepts(entry, words, starts, folded, i, length, text):
-                matched = length
-                break
-        if matched:
-            entry = _INDEX[tuple(folded[i : i + matched])]
-        else:
-            genitive = _GENITIVES.get(folded[i])
-            if genitive is None:
-                i += 1
-                continue
-            entry, matched = genitive, 1
-        start, end = starts[i], starts[i + matched - 1] + len(words[i + matched - 1])
-        found.append(PlaceMatch(entry.place, text[start:end], start, end))
-        i += matched
+    while i < len(words):
+        best = _longest_at(words, starts, folded, i, text)
+        if best is None:
+            i += 1
+            continue
+        entry, length = best
+        place, after = entry.place, i + length
+        narrowed = _narrowed(place, words, starts, folded, after, text) if len(place.counties) > 1 else None
+        if narrowed is not None:
+            place, after = narrowed
+        start, end = starts[i], starts[after - 1] + len(words[after - 1])
+        if text[end:].startswith(")") and "(" in text[start:end]:
+            end += 1
+        found.append(PlaceMatch(place, text[start:end], start, end))
+        i = after
     return found
 
 
 def lookup_place(name: str) -> Place | None:
-    """The place one name stands for (any case, with or without æøå), or None if the name is unknown."""
-    key = tuple(fold(token) for token in _TOKEN.findall(name))
-    entry = _INDEX.get(key)
-    return entry.place if entry is not None else None
+    """The place one name stands for (any case, with or without æøå), or None if the name is unknown.
+
+    Common-word names count here without their context rules: the caller says this is a place name.
+    "Herøy i Nordland" is Herøy narrowed to Nordland.
+    """
+    entry = _INDEX.get(tuple(fold(token) for token in _TOKEN.findall(name)))
+    if entry is not None:
+        return entry.place
+    matches = find_places(name)
+    if len(matches) == 1 and matches[0].text == name.strip():
+        return matches[0].place
+    return None
 
 
 def municipality_county(name: str) -> str | None:

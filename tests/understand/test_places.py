@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.understand.places import (
     COUNTIES,
+    _town_county,
     canonical_county,
     find_places,
     is_other_county,
@@ -160,6 +161,9 @@ def test_every_official_municipality_name_is_found_with_its_county() -> None:
         ("Moholt", "Moholt", "town", ("Trøndelag",)),
         ("Grünerløkka", "Grünerløkka", "town", ("Oslo",)),
         ("Mo i Rana", "Mo i Rana", "town", ("Nordland",)),
+        ("Fosnavåg", "Fosnavåg", "town", ("Møre og Romsdal",)),
+        ("Herøy i Nordland", "Herøy", "municipality", ("Nordland",)),
+        ("Våler (Innlandet)", "Våler", "municipality", ("Innlandet",)),
         ("Nordland", "Nordland", "county", ("Nordland",)),
         ("Hedmark", "Innlandet", "county", ("Innlandet",)),
         ("Viken", "Viken", "region", ("Østfold", "Akershus", "Buskerud")),
@@ -285,6 +289,30 @@ def test_common_words_that_are_also_place_names_are_not_places(text: str) -> Non
     assert find_places(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "matched", "counties"),
+    [
+        ("Flytta til Herøy i Nordland", "Herøy i Nordland", ("Nordland",)),
+        ("bor i Våler (Innlandet) nå", "Våler (Innlandet)", ("Innlandet",)),
+        ("Bø i Vesterålen", "Bø i Vesterålen", ("Nordland",)),
+        ("Sande i Vestfold", "Sande i Vestfold", ("Vestfold",)),
+        ("Os i Østerdalen", "Os i Østerdalen", ("Innlandet",)),
+        ("Herøy i Finnmark", "Herøy", ("Møre og Romsdal", "Nordland")),
+        ("Herøy i går", "Herøy", ("Møre og Romsdal", "Nordland")),
+    ],
+)
+def test_a_following_county_or_region_settles_an_ambiguous_name(
+    text: str, matched: str, counties: tuple[str, ...]
+) -> None:
+    first = find_places(text)[0]
+    assert (first.text, first.place.counties) == (matched, counties)
+
+
+def test_bo_i_telemark_is_the_former_municipality_not_bo_in_nordland() -> None:
+    (match,) = find_places("flytta til Bø i Telemark")
+    assert (match.place.name, match.place.counties) == ("Midt-Telemark", ("Telemark",))
+
+
 def test_find_places_reports_the_words_and_offsets_of_the_input() -> None:
     text = "Hei! Har flytta te Trondhjæm, så nå e æ i Nord-Trøndelag."
     matches = find_places(text)
@@ -342,6 +370,23 @@ def test_is_other_county_rejects_an_unknown_youth_county_with_a_clear_error(coun
     assert place is not None
     with pytest.raises(ValueError, match="not one of the 15 counties"):
         is_other_county(place, county)
+
+
+@pytest.mark.parametrize(
+    ("cell", "error"),
+    [
+        ("Herøy", "is ambiguous"),
+        ("Herøy (Vestland)", "is not a municipality"),
+        ("Atlantis", "is not a municipality"),
+    ],
+)
+def test_a_town_row_naming_an_unknown_or_ambiguous_municipality_is_refused_with_its_row(
+    cell: str, error: str
+) -> None:
+    known = {"Herøy": {"Møre og Romsdal", "Nordland"}}
+    with pytest.raises(ValueError, match=f"towns.csv:7: municipality .* {error}"):
+        _town_county(cell, known, "towns.csv:7")
+    assert known == {"Herøy": {"Møre og Romsdal", "Nordland"}}
 
 
 # --- robustness -----------------------------------------------------------------------------------------
