@@ -19,7 +19,8 @@ BOKMAL = frozenset(
     "jeg ikke hva hvordan hvem hvorfor heter skole skolen mer mye fra dere en et begynte jobber hun noe noen "
     "bare selv sykehuset hjemme trenger vet ønsker meldinger meldingen gjør høsten fikk gikk ble sammen siden "
     "hvor egentlig æ itj e ka kem ska dokker hjem har er på og det som til med å nå også kan vil skal må "
-    "fått takk hei jo nei ja min mitt mine meg deg han seg sin slutta flytta bor går gjøre nå".split()
+    "fått takk hei jo nei ja min mitt mine meg deg han seg sin slutta flytta bor går gjøre nå tenker hver dag "
+    "jobb skole lærling sluttet flyttet vært hatt litt mange ingen ingenting også eller når kanskje nei".split()
 )
 ENGLISH = frozenset(
     "i the is am are my me you your not and at to with this it have has was were what who why how where "
@@ -71,7 +72,7 @@ _LINGUA_LANGUAGES = (
 
 @lru_cache(maxsize=1)
 def _detector() -> LanguageDetector:
-    return LanguageDetectorBuilder.from_languages(*_LINGUA_LANGUAGES).with_preloaded_language_models().build()
+    return LanguageDetectorBuilder.from_languages(*_LINGUA_LANGUAGES).with_low_accuracy_mode().build()
 
 
 def _from_lingua(text: str) -> str:
@@ -109,7 +110,7 @@ def detect_language(text: str) -> str:
         return "en"
     if norwegian * 4 < len(words) and len(words) >= 5:
         guess = _from_lingua(text)
-        if guess == "other":
+        if guess == "other" and norwegian == 0:
             return "other"
     if nn > nb:
         return "nn"
