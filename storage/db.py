@@ -21,7 +21,7 @@ from sqlmodel import Session
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Any constant shared by every otbot process: serialises concurrent upgrades of one PostgreSQL database.
-_PG_MIGRATION_LOCK_KEY = 0x6F74626F74  # "otbot"
+_PG_MIGRATION_LOCK_KEY = 0x6F74626F  # "otbo"; the two-key form of pg_advisory_xact_lock takes int4
 # Execution option read by the SQLite "begin" hook: which BEGIN to emit.
 _SQLITE_BEGIN_OPTION = "otbot_sqlite_begin"
 
@@ -152,7 +152,12 @@ def migrate(engine: Engine, revision: str = "head", *, downgrade: bool = False) 
             connection.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"})
         with connection.begin():
             if engine.dialect.name == "postgresql":
-                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK_KEY})
+                # Keyed per schema: the tables live there, and databases that hold several schemas
+                # (the test suite's) need not migrate one at a time.
+                connection.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:key, hashtext(coalesce(current_schema(), '')))"),
+                    {"key": _PG_MIGRATION_LOCK_KEY},
+                )
             current = set(MigrationContext.configure(connection).get_current_heads())
             if not downgrade and revision == "head" and current == set(head_revisions()):
                 return
