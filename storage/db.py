@@ -29,11 +29,19 @@ _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
-class DatabaseURLError(ValueError):
+class StorageError(Exception):
+    """A database problem a person must fix; the message says where and why, without passwords."""
+
+
+class DatabaseURLError(StorageError, ValueError):
     """A database URL that otbot cannot use."""
 
 
-class SchemaError(RuntimeError):
+class DatabaseUnavailable(StorageError, RuntimeError):
+    """The database cannot be reached or opened."""
+
+
+class SchemaError(StorageError, RuntimeError):
     """The database schema cannot be brought to the version this code expects."""
 
 
@@ -146,7 +154,7 @@ def current_revisions(engine: Engine) -> tuple[str, ...]:
 
 def migrate(engine: Engine, revision: str = "head", *, downgrade: bool = False) -> None:
     """Upgrade (or downgrade) the database to `revision` in one transaction, one migrator at a time."""
-    with engine.connect() as connection:
+    with _connect(engine) as connection:
         if engine.dialect.name == "sqlite":
             # IMMEDIATE takes the write lock now: a second process waits instead of racing to create tables.
             connection.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"})
@@ -171,6 +179,16 @@ def migrate(engine: Engine, revision: str = "head", *, downgrade: bool = False) 
                     command.upgrade(config, revision)
             except CommandError as exc:
                 raise SchemaError(f"{mask_url(engine.url.render_as_string(hide_password=False))}: {exc}") from exc
+
+
+def _connect(engine: Engine) -> sa.Connection:
+    try:
+        return engine.connect()
+    except sa.exc.OperationalError as exc:
+        # The driver's first line says what failed (refused, no such database, bad password) without the URL.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        where = mask_url(engine.url.render_as_string(hide_password=False))
+        raise DatabaseUnavailable(f"cannot open the database at {where}: {reason}") from exc
 
 
 def _check_known(connection: sa.Connection, current: set[str]) -> None:

@@ -9,7 +9,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from storage.db import DatabaseURLError, mask_url, open_database, resolve_url, session_scope
+from storage.db import (
+    DatabaseUnavailable,
+    DatabaseURLError,
+    StorageError,
+    mask_url,
+    open_database,
+    resolve_url,
+    session_scope,
+)
 from storage.models import County
 
 
@@ -107,3 +115,12 @@ def test_sqlite_savepoints_are_real(engine: Engine) -> None:
 
     with Session(engine) as fresh:
         assert sorted(c.name for c in fresh.exec(select(County)).all()) == ["Agder", "Rogaland"]
+
+
+def test_unreachable_database_is_a_clear_error_without_password(tmp_path: Path) -> None:
+    # Port 9 (discard) on localhost: nothing listens there; no server is needed for this test.
+    url = "postgresql://ot:s3cret@127.0.0.1:9/ot?connect_timeout=2"
+    with pytest.raises(DatabaseUnavailable, match=r"cannot open the database at postgresql\+psycopg://ot:\*\*\*@") as caught:
+        open_database(url)
+    assert "s3cret" not in str(caught.value)
+    assert isinstance(caught.value, StorageError)
