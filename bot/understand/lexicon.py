@@ -94,10 +94,15 @@ def compile_pattern(pattern: str) -> str:
             alts = "|".join(_alternative(a) for a in raw_token[1:].split("|") if a)
             out.append(rf"(?!(?:{alts}) )")
             continue
-        alts = "|".join(_alternative(a) for a in raw_token.split("|") if a)
+        words = [a for a in raw_token.split("|") if a and a != "$"]
+        alts = "|".join(_alternative(a) for a in words)
         if not alts:
             raise LexiconError(f"empty token in pattern {pattern!r}")
-        out.append(rf"(?:{alts}) ")
+        if "$" in raw_token.split("|"):
+            # "a|b|$": one of the words, or the clause ends here.
+            out.append(rf"(?:(?:{alts}) |(?=\||$))")
+        else:
+            out.append(rf"(?:{alts}) ")
     if not out:
         raise LexiconError("empty pattern")
     return "".join(out)

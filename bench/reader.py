@@ -1,0 +1,51 @@
+"""Benchmark of the reply reader: replies per second in one process, and peak memory."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.understand import read  # noqa: E402
+
+FRAGMENTS = [
+    "jobber på Rema", "eg går på skulen", "æ e i militæret no", "har fått læreplass", "ikke send flere meldinger",
+    "ok", "takk", "👍", "feil nummer", "hvem er dette?", "sluttet på skolen", "er hjemme med babyen",
+    "working part time at a cafe", "vil ikke ha oppfølging", "har flytta til Bergen", "skal begynne i august",
+    "lol 😂", "wallah bro", "er innlagt", "dødskjedelig", "kan noen ringe meg", "tar vakter innimellom",
+    "går vg2 elektro", "gjør ingenting nå", "jobbar ikkje lenger", "Automatisk svar:", "ja det er meg",
+]
+
+
+def corpus(size: int, seed: int = 3) -> list[str]:
+    rng = random.Random(seed)
+    own = ROOT / "tests" / "understand" / "data" / "heldout_own.jsonl"
+    texts = [json.loads(line)["text"] for line in own.read_text(encoding="utf-8").splitlines() if line.strip()]
+    while len(texts) < size:
+        parts = rng.sample(FRAGMENTS, rng.randint(1, 4))
+        texts.append(rng.choice([", ", ". ", " og ", " men "]).join(parts))
+    return texts[:size]
+
+
+def main(size: int = 5000) -> None:
+    texts = corpus(size)
+    read("oppvarming")  # load vocabularies and caches before timing
+    tracemalloc.start()
+    started = time.perf_counter()
+    for text in texts:
+        read(text, sender="youth", age=19, county="Oslo")
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"{len(texts)} replies in {elapsed:.2f} s: {len(texts) / elapsed:,.0f} replies/s; "
+          f"peak traced memory {peak / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)
