@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from importlib.resources import files
@@ -108,8 +109,62 @@ def compile_pattern(pattern: str) -> str:
     return "".join(out)
 
 
-def compile_concept(name: str, patterns: list[Any]) -> re.Pattern[str]:
+@dataclass(frozen=True, slots=True)
+class Triggers:
+    """Words one of which a reply must contain for a concept to be worth running (None: always run)."""
+
+    std: frozenset[str]
+    keys: frozenset[str]
+    prefixes: tuple[str, ...]
+
+
+def _first_token_triggers(pattern: str) -> tuple[set[str], set[str], set[str]] | None:
+    tokens = [t for t in pattern.split() if not t.startswith("!") and t != "$" and not _GAP.match(t)]
+    if not tokens:
+        return None
+    std: set[str] = set()
+    keys: set[str] = set()
+    prefixes: set[str] = set()
+    for alt in tokens[0].split("|"):
+        if alt in ("@name", "_", "$", ""):
+            return None
+        if alt.startswith("="):
+            std.add(_std(alt[1:]))
+        elif alt.endswith("*"):
+            prefixes.add(alt[:-1].casefold())
+        else:
+            keys.add(word_key(_std(alt)))
+    return std, keys, prefixes
+
+
+class Concept:
+    """A compiled concept: its regex and the words that can start a match (a cheap pre-check)."""
+
+    __slots__ = ("name", "regex", "triggers")
+
+    def __init__(self, name: str, regex: re.Pattern[str], triggers: Triggers | None) -> None:
+        self.name = name
+        self.regex = regex
+        self.triggers = triggers
+
+    def finditer(self, string: str):  # type: ignore[no-untyped-def]
+        return self.regex.finditer(string)
+
+    def may_match(self, std: frozenset[str], keys: frozenset[str]) -> bool:
+        t = self.triggers
+        if t is None:
+            return True
+        if not t.std.isdisjoint(std) or not t.keys.isdisjoint(keys):
+            return True
+        return any(word.startswith(t.prefixes) for word in std) if t.prefixes else False
+
+
+def compile_concept(name: str, patterns: list[Any]) -> Concept:
     parts: list[str] = []
+    std: set[str] = set()
+    keys: set[str] = set()
+    prefixes: set[str] = set()
+    always = False
     for pattern in patterns:
         if pattern is None:
             continue
@@ -117,18 +172,25 @@ def compile_concept(name: str, patterns: list[Any]) -> re.Pattern[str]:
             parts.append(compile_pattern(str(pattern)))
         except (LexiconError, re.error) as exc:
             raise LexiconError(f"lexicon concept {name!r}, pattern {pattern!r}: {exc}") from exc
-    if not parts:
-        return re.compile(r"(?!x)x")
-    return re.compile(r"(?<= )(?:" + "|".join(parts) + ")")
+        found = _first_token_triggers(str(pattern))
+        if found is None:
+            always = True
+        else:
+            std |= found[0]
+            keys |= found[1]
+            prefixes |= found[2]
+    regex = re.compile(r"(?<= )(?:" + "|".join(parts) + ")") if parts else re.compile(r"(?!x)x")
+    triggers = None if always else Triggers(frozenset(std), frozenset(keys), tuple(sorted(prefixes)))
+    return Concept(name, regex, triggers)
 
 
-def _marker_list(name: str) -> re.Pattern[str]:
+def _marker_list(name: str) -> Concept:
     return compile_concept(name, [str(p) for p in _RAW[name]])
 
 
 _concepts_raw: dict[str, list[Any]] = dict(_RAW["concepts"])
 _concepts_raw["private_school"] = list(_PRIVATE["private_school"])
-CONCEPTS: dict[str, re.Pattern[str]] = {name: compile_concept(name, pats or []) for name, pats in _concepts_raw.items()}
+CONCEPTS: dict[str, Concept] = {name: compile_concept(name, pats or []) for name, pats in _concepts_raw.items()}
 PLAN = _marker_list("plan_markers")
 STARTED = _marker_list("started_markers")
 ENDED = _marker_list("ended_markers")
@@ -144,10 +206,11 @@ VOCABULARY.known.update(ACK_WORDS)
 VOCABULARY.freeze()
 
 
-def find(regex: re.Pattern[str], norm: Normalised, concept: str = "") -> list[Hit]:
+def find(regex: Concept, norm: Normalised, concept: str = "") -> list[Hit]:
     """Every match of a compiled concept in a normalised reply, as token ranges."""
-    import bisect
-
+    if regex.triggers is not None:
+        if not regex.may_match(norm.std_set, norm.key_set):
+            return []
     hits: list[Hit] = []
     for match in regex.finditer(norm.string):
         start, end = match.start(), max(match.end() - 1, match.start())

@@ -54,6 +54,8 @@ class Normalised:
     string: str  # " std:key:f std:key:f | std:key:f " with single spaces
     offsets: tuple[int, ...]  # start of each token (or boundary) in `string`
     token_at: tuple[int, ...]  # token index of each element in `offsets` (-1 for a boundary)
+    std_set: frozenset[str] = frozenset()
+    key_set: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=65536)
@@ -213,4 +215,6 @@ def normalise(
         string="".join(pieces),
         offsets=tuple(offsets),
         token_at=tuple(token_at),
+        std_set=frozenset(t.std for t in tokens),
+        key_set=frozenset(t.key for t in tokens),
     )
