@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy import insert as sa_insert
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from adapters.roster_csv import (
     REQUIRED_FIELDS,
@@ -90,6 +90,25 @@ class CheckedRoster:
     problems: list[RowError]
     warnings: list[str]
     rejected_lines: set[int]
+
+
+def _column_length(model: Any, column: str) -> int:
+    length: int = model.__table__.c[column].type.length
+    return length
+
+
+# PostgreSQL refuses a value longer than its column and would abort the whole file; catch it per row.
+_MAX_LENGTH: dict[str, int] = {
+    "roster_id": _column_length(Youth, "roster_id"),
+    "first_name": _column_length(Youth, "first_name"),
+    "last_name": _column_length(Youth, "last_name"),
+    "municipality": _column_length(Youth, "municipality"),
+    "school": _column_length(Youth, "school"),
+    "adviser": _column_length(Adviser, "name"),
+    "email": _column_length(ContactPoint, "address"),
+    "guardian1_name": _column_length(Guardian, "name"),
+    "guardian2_name": _column_length(Guardian, "name"),
+}
 
 
 def _county_lookup() -> tuple[Callable[[str], str | None], Callable[[str], str | None]]:
@@ -238,6 +257,11 @@ def check_row(
     if birth is not None and is_minor_on(birth, day) and not guardians and not errors:
         warnings.append(f"line {row.line}: no guardian given for a youth aged {age_on(birth, day)}")
 
+    for name, limit in _MAX_LENGTH.items():
+        value = row.get(name)
+        if len(value) > limit:
+            error(name, f"longer than {limit} characters ({len(value)})")
+
     if errors:
         return None, errors + kept_out, warnings
     assert birth is not None and county is not None
@@ -338,22 +362,22 @@ def _load_existing(session: Session, county_ids: Sequence[int]) -> _Existing:
     existing = _Existing({}, defaultdict(list), defaultdict(list), {}, defaultdict(list))
     if not county_ids:
         return existing
-    for youth in session.scalars(select(Youth).where(Youth.county_id.in_(county_ids))):  # type: ignore[attr-defined]
+    for youth in session.exec(select(Youth).where(col(Youth.county_id).in_(county_ids))):
         existing.youth[(youth.county_id, youth.roster_id)] = youth
-    for guardian in session.scalars(
-        select(Guardian).where(Guardian.county_id.in_(county_ids)).order_by(Guardian.id)  # type: ignore[attr-defined]
+    for guardian in session.exec(
+        select(Guardian).where(col(Guardian.county_id).in_(county_ids)).order_by(col(Guardian.id))
     ):
         existing.guardians[guardian.youth_id].append(guardian)
-    for point in session.scalars(
-        select(ContactPoint).where(ContactPoint.county_id.in_(county_ids)).order_by(ContactPoint.id)  # type: ignore[attr-defined]
+    for point in session.exec(
+        select(ContactPoint).where(col(ContactPoint.county_id).in_(county_ids)).order_by(col(ContactPoint.id))
     ):
         existing.contact_points[point.youth_id].append(point)
-    for adviser in session.scalars(select(Adviser).where(Adviser.county_id.in_(county_ids))):  # type: ignore[attr-defined]
+    for adviser in session.exec(select(Adviser).where(col(Adviser.county_id).in_(county_ids))):
         existing.advisers.setdefault((adviser.county_id, adviser.name.casefold()), adviser)
-    for change in session.scalars(
+    for change in session.exec(
         select(StatusChange)
-        .where(StatusChange.county_id.in_(county_ids), StatusChange.applied.is_(True))  # type: ignore[attr-defined]
-        .order_by(StatusChange.created_at, StatusChange.id)
+        .where(col(StatusChange.county_id).in_(county_ids), col(StatusChange.applied).is_(True))
+        .order_by(col(StatusChange.created_at), col(StatusChange.id))
     ):
         existing.changes[change.youth_id].append(change)
     return existing
@@ -388,7 +412,7 @@ class _Importer:
     def _county(self, name: str) -> County:
         county = self.counties.get(name)
         if county is None:
-            county = self.session.scalars(select(County).where(County.name == name)).first()
+            county = self.session.exec(select(County).where(col(County.name) == name)).first()
             if county is None:
                 county = County(name=name, created_at=self.now)
                 self.session.add(county)
@@ -720,16 +744,16 @@ def evidence_in_words(evidence: dict[str, Any], message_text: str | None = None,
 def change_rows(session: Session, *, since: date | None, tz: ZoneInfo) -> list[tuple[ChangeRow, int, int]]:
     """Every status change (on or after the local day `since`) as export rows, oldest first, with county and youth ids."""
     query = (
-        select(StatusChange, Youth, County, Message.text)
-        .join(Youth, Youth.id == StatusChange.youth_id)
-        .join(County, County.id == StatusChange.county_id)
-        .outerjoin(Message, Message.id == StatusChange.source_message_id)
-        .order_by(StatusChange.created_at, StatusChange.id)
+        select(StatusChange, Youth, County, col(Message.text))
+        .join(Youth, col(Youth.id) == col(StatusChange.youth_id))
+        .join(County, col(County.id) == col(StatusChange.county_id))
+        .outerjoin(Message, col(Message.id) == col(StatusChange.source_message_id))
+        .order_by(col(StatusChange.created_at), col(StatusChange.id))
     )
     if since is not None:
-        query = query.where(StatusChange.created_at >= datetime.combine(since, time(0), tzinfo=tz))
+        query = query.where(col(StatusChange.created_at) >= datetime.combine(since, time(0), tzinfo=tz))
     rows = []
-    for change, youth, county, text in session.execute(query):
+    for change, youth, county, text in session.exec(query):
         rows.append((ChangeRow(
             time=change.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
             roster_id=youth.roster_id,
@@ -740,7 +764,7 @@ def change_rows(session: Session, *, since: date | None, tz: ZoneInfo) -> list[t
             actor=change.actor,
             state="applied" if change.applied else "proposed",
             evidence=evidence_in_words(change.evidence, text),
-        ), youth.county_id, youth.id))
+        ), youth.county_id, change.youth_id))
     return rows
 
 
@@ -765,9 +789,11 @@ def export_changes(engine: Engine, since: date | None, out: Path | None, *, now:
                 stream.flush()
             else:  # pragma: no cover - a text-only stdout
                 sys.stdout.write(data.decode("utf-8"))
-        stamp = {"at": now} if now is not None else {}
         for county_id, youth_id in sorted({(c, y) for _, c, y in rows}):
-            session.add(AccessLog(county_id=county_id, youth_id=youth_id, actor="export", action="export-changes",
-                                  detail=f"status changes{f' since {since.isoformat()}' if since else ''}", **stamp))
+            log = AccessLog(county_id=county_id, youth_id=youth_id, actor="export", action="export-changes",
+                            detail=f"status changes{f' since {since.isoformat()}' if since else ''}")
+            if now is not None:
+                log.at = now
+            session.add(log)
         session.commit()
     return len(rows)

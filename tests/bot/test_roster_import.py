@@ -407,3 +407,12 @@ def test_file_level_problems_raise_before_anything_is_written(session: Session) 
 def test_row_problem_objects_carry_the_header_as_written() -> None:
     checked = check_roster(read_roster(roster("1;;Berg;2006-01-01;;Agder;OSON;;;")), day=DAY, default_county=None)
     assert checked.problems == [RowError(2, "fornavn", "missing required value")]
+
+
+def test_value_longer_than_its_column_rejects_the_row_on_every_database(engine: Engine, tmp_path: Path) -> None:
+    long_name = "A" * 101
+    code, output = run(engine, roster(f"1;{long_name};Berg;2006-01-01;;Agder;OSON;;;",
+                                      "2;Bo;Dahl;2006-01-01;;Agder;OSON;;;"), tmp_path)
+    assert code == EXIT_REJECTED
+    assert "line 2: fornavn: longer than 100 characters (101)" in output.splitlines()
+    assert sorted(youth_by_roster_id(engine)) == ["2"]
