@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -35,7 +36,7 @@ def _youth(session: Session, *, county: str = "Trøndelag", roster_id: str = "R1
         session.add(county_row)
         session.flush()
     youth = Youth(
-        county_id=county_row.id,
+        county_id=_id(county_row),
         roster_id=roster_id,
         first_name="Sara",
         last_name="Nilsen",
@@ -48,6 +49,11 @@ def _youth(session: Session, *, county: str = "Trøndelag", roster_id: str = "R1
     session.add(youth)
     session.commit()
     return youth
+
+
+def _id(row: County | Youth | StatusChange | Message) -> int:
+    assert row.id is not None, "row not flushed"
+    return row.id
 
 
 def _count_changes(engine: Engine) -> int:
@@ -89,7 +95,7 @@ def test_proposed_change_leaves_the_code_until_an_adviser_decides(session: Sessi
 
     assert change.applied is False
     assert youth.status_code == "OTUK"
-    assert _stored_code(engine, youth.id) == "OTUK"
+    assert _stored_code(engine, _id(youth)) == "OTUK"
     assert _count_changes(engine) == 1
 
 
@@ -100,7 +106,7 @@ def test_change_belongs_to_the_callers_transaction(session: Session, engine: Eng
     session.rollback()
 
     assert _count_changes(engine) == 0
-    assert _stored_code(engine, youth.id) == "OTUK"
+    assert _stored_code(engine, _id(youth)) == "OTUK"
 
 
 @pytest.mark.parametrize(
@@ -126,7 +132,7 @@ def test_unknown_code_is_refused_and_nothing_is_written(session: Session, engine
 
     assert isinstance(caught.value, ValueError) and isinstance(caught.value, codes.UnknownCode)
     assert _count_changes(engine) == 0
-    assert _stored_code(engine, youth.id) == "OTUK"
+    assert _stored_code(engine, _id(youth)) == "OTUK"
 
 
 def test_naive_clock_is_refused(session: Session) -> None:
@@ -175,12 +181,12 @@ def test_bad_actor_or_evidence_is_refused_before_anything_is_written(
         change_status(session, youth, "OTOV", actor=actor, applied=True, evidence=evidence, now=NOW)  # type: ignore[arg-type]
     session.commit()
     assert _count_changes(engine) == 0
-    assert _stored_code(engine, youth.id) == "OTUK"
+    assert _stored_code(engine, _id(youth)) == "OTUK"
 
 
 def test_evidence_is_a_copy_the_caller_cannot_change_afterwards(session: Session, engine: Engine) -> None:
     youth = _youth(session)
-    evidence = {"rule": "own-number-reply", "matches": ["jobber"]}
+    evidence: dict[str, Any] = {"rule": "own-number-reply", "matches": ["jobber"]}
 
     change = change_status(session, youth, "OTAR", actor="bot", applied=True, evidence=evidence, now=NOW)
     evidence["matches"].append("added later")
@@ -207,7 +213,7 @@ def test_stale_youth_object_cannot_overwrite_a_change_made_meanwhile(engine: Eng
             change_status(first, youth, "OTAR", actor="bot", applied=True, evidence={}, now=LATER)
         first.commit()
 
-    assert _stored_code(engine, youth.id) == "OTOV"
+    assert _stored_code(engine, _id(youth)) == "OTOV"
     assert _count_changes(engine) == 1
 
 
@@ -255,7 +261,7 @@ def test_confirmed_proposal_applies_the_code_and_records_the_adviser(session: Se
     proposal = change_status(session, youth, "OTLL", actor="bot", applied=False, evidence=EVIDENCE, now=NOW)
     session.commit()
 
-    confirmed = confirm_proposal(session, proposal.id, adviser="adviser:7", now=LATER)
+    confirmed = confirm_proposal(session, _id(proposal), adviser="adviser:7", now=LATER)
     session.commit()
 
     assert confirmed.id == proposal.id
@@ -274,14 +280,14 @@ def test_rejected_proposal_keeps_the_code_and_records_the_adviser(session: Sessi
     proposal = change_status(session, youth, "OTLL", actor="bot", applied=False, evidence=EVIDENCE, now=NOW)
     session.commit()
 
-    reject_proposal(session, proposal.id, adviser="adviser:7", now=LATER)
+    reject_proposal(session, _id(proposal), adviser="adviser:7", now=LATER)
     session.commit()
 
     with Session(engine) as fresh:
         stored = fresh.get(StatusChange, proposal.id)
         assert stored is not None
         assert (stored.applied, stored.decided_by, stored.decided_at) == (False, "adviser:7", LATER)
-    assert _stored_code(engine, youth.id) == "OTUK"
+    assert _stored_code(engine, _id(youth)) == "OTUK"
 
 
 def test_proposal_whose_old_code_no_longer_holds_cannot_be_confirmed(session: Session, engine: Engine) -> None:
@@ -291,10 +297,10 @@ def test_proposal_whose_old_code_no_longer_holds_cannot_be_confirmed(session: Se
     session.commit()
 
     with pytest.raises(StaleStatus, match="proposes OTUK → OTLL, but youth .* now has OTOV"):
-        confirm_proposal(session, proposal.id, adviser="adviser:7", now=LATER)
+        confirm_proposal(session, _id(proposal), adviser="adviser:7", now=LATER)
     session.commit()
 
-    assert _stored_code(engine, youth.id) == "OTOV"
+    assert _stored_code(engine, _id(youth)) == "OTOV"
     with Session(engine) as fresh:
         stored = fresh.get(StatusChange, proposal.id)
         assert stored is not None and (stored.applied, stored.decided_at) == (False, None)
@@ -317,15 +323,15 @@ def test_a_decided_proposal_cannot_be_decided_again(
 ) -> None:
     youth = _youth(session)
     proposal = change_status(session, youth, "OTMI", actor="bot", applied=False, evidence={}, now=NOW)
-    first(session, proposal.id, adviser="adviser:1", now=NOW)
+    first(session, _id(proposal), adviser="adviser:1", now=NOW)
     session.commit()
-    code_after_first = _stored_code(engine, youth.id)
+    code_after_first = _stored_code(engine, _id(youth))
 
     with pytest.raises(ProposalNotPending, match=message):
-        second(session, proposal.id, adviser="adviser:2", now=LATER)
+        second(session, _id(proposal), adviser="adviser:2", now=LATER)
     session.commit()
 
-    assert _stored_code(engine, youth.id) == code_after_first
+    assert _stored_code(engine, _id(youth)) == code_after_first
     with Session(engine) as fresh:
         stored = fresh.get(StatusChange, proposal.id)
         assert stored is not None and stored.decided_by == "adviser:1"
@@ -338,7 +344,7 @@ def test_only_pending_proposals_can_be_decided(session: Session, decide: Decisio
     session.commit()
 
     with pytest.raises(ProposalNotPending, match="already applied"):
-        decide(session, applied.id, adviser="adviser:1", now=LATER)
+        decide(session, _id(applied), adviser="adviser:1", now=LATER)
     with pytest.raises(ProposalNotPending, match="does not exist"):
         decide(session, 424242, adviser="adviser:1", now=LATER)
 
@@ -350,6 +356,6 @@ def test_decisions_need_a_named_adviser_and_an_aware_clock(session: Session, dec
     session.commit()
 
     with pytest.raises(StatusChangeError, match="adviser must name"):
-        decide(session, proposal.id, adviser=" ", now=LATER)
+        decide(session, _id(proposal), adviser=" ", now=LATER)
     with pytest.raises(StatusChangeError, match="time-zone-aware"):
-        decide(session, proposal.id, adviser="adviser:1", now=LATER.replace(tzinfo=None))
+        decide(session, _id(proposal), adviser="adviser:1", now=LATER.replace(tzinfo=None))

@@ -16,6 +16,11 @@ from storage.models import County, Message, Outbox, StatusChange, Youth
 AT = datetime(2025, 3, 30, 0, 59, 59, 123456, tzinfo=UTC)  # the night Norway moves to summer time
 
 
+def _id(row: County | Youth) -> int:
+    assert row.id is not None, "row not flushed"
+    return row.id
+
+
 def _county(session: Session, name: str = "Trøndelag") -> County:
     county = County(name=name)
     session.add(county)
@@ -25,7 +30,7 @@ def _county(session: Session, name: str = "Trøndelag") -> County:
 
 def _youth(county: County, roster_id: str = "R1") -> Youth:
     return Youth(
-        county_id=county.id,
+        county_id=_id(county),
         roster_id=roster_id,
         first_name="Ola",
         last_name="Nordmann",
@@ -35,11 +40,11 @@ def _youth(county: County, roster_id: str = "R1") -> Youth:
 
 
 def _message(county: County, channel: str = "sms", provider_id: str | None = "SM0001") -> Message:
-    return Message(county_id=county.id, direction="in", channel=channel, text="hei", provider_id=provider_id)
+    return Message(county_id=_id(county), direction="in", channel=channel, text="hei", provider_id=provider_id)
 
 
 def _outbox(county: County, youth: Youth, key: str) -> Outbox:
-    return Outbox(county_id=county.id, youth_id=youth.id, idempotency_key=key, channel="sms", text="Hei!", due_at=AT)
+    return Outbox(county_id=_id(county), youth_id=_id(youth), idempotency_key=key, channel="sms", text="Hei!", due_at=AT)
 
 
 def test_roster_id_is_unique_within_a_county(session: Session) -> None:
@@ -167,7 +172,7 @@ def test_json_evidence_round_trips(session: Session, engine: Engine, evidence: d
     session.add(youth)
     session.commit()
     change = StatusChange(
-        county_id=county.id, youth_id=youth.id, old_code="OTUK", new_code="OTEV", actor="bot", evidence=evidence
+        county_id=_id(county), youth_id=_id(youth), old_code="OTUK", new_code="OTEV", actor="bot", evidence=evidence
     )
     session.add(change)
     session.commit()
