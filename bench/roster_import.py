@@ -26,15 +26,15 @@ CODES = ("OSON", "OSVE", "OSNP", "OSUT", "OESL")
 
 
 def roster(rows: int, seed: int = 7) -> bytes:
-    """`rows` youth of Trøndelag; numbers come from the fictional +47 4xxx block (valid mobile form only)."""
+    """`rows` youth of Trøndelag; numbers cycle through the fictional block +47 4000 0000–0999."""
     rng = random.Random(seed)
     lines = [HEADER]
     for i in range(rows):
         birth = date(2002, 1, 1) + timedelta(days=rng.randint(0, (date(2011, 11, 1) - date(2002, 1, 1)).days))
         minor = birth > date(2008, 11, 22)
-        guardians = (f"Kari {LAST[i % 10]};4{i + 1:07d};;" if minor else ";;;")
+        guardians = (f"Kari {LAST[i % 10]};{40000000 + (i + 500) % 1000};;" if minor else ";;;")
         lines.append(";".join((
-            f"B{i:06d}", FIRST[i % 10], LAST[(i // 10) % 10], birth.strftime("%d.%m.%Y"), f"4{i + 5_000_000:07d}",
+            f"B{i:06d}", FIRST[i % 10], LAST[(i // 10) % 10], birth.strftime("%d.%m.%Y"), str(40000000 + i % 1000),
             rng.choice(MUNICIPALITIES), "Trøndelag", CODES[i % 5], "OTUK", f"Veileder {i % 20}", "bokmål",
             guardians, "07.09.2026",
         )))
