@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -23,9 +24,9 @@ _COUNTY_SUFFIXES = ("fylkeskommune", "fylkeskommuna", "fylkkasuohkan", "fylke", 
 
 
 def _read_csv(name: str) -> Iterator[dict[str, str]]:
-    with (_DATA / name).open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            yield {key: (value or "").strip() for key, value in row.items()}
+    text = (_DATA / name).read_text(encoding="utf-8")
+    for row in csv.DictReader(io.StringIO(text, newline="")):
+        yield {key: (value or "").strip() for key, value in row.items()}
 
 
 def _split(cell: str) -> list[str]:

@@ -282,6 +282,12 @@ def test_find_places_finds_the_places_named(text: str, found: list[str]) -> None
         "jobber på en strand",
         "kom heim i går",
         "ok takk",
+        "eg somna i går",
+        "vi satt i salen",
+        "må rygge bilen",
+        "polske venner",
+        "badet i viken",
+        "Hilsen Kari Lund",
         "",
     ],
 )
