@@ -383,11 +383,12 @@ def find_places(text: str) -> list[PlaceMatch]:
         return []
     starts = _offsets(text, words)
     found: list[PlaceMatch] = []
-    i = 0
-    while i < len(words):
+    after = 0
+    for i in [i for i, word in enumerate(folded) if word in _FIRST_WORDS]:
+        if i < after:
+            continue
         best = _longest_at(words, starts, folded, i, text)
         if best is None:
-            i += 1
             continue
         entry, length = best
         place, after = entry.place, i + length
@@ -398,7 +399,6 @@ def find_places(text: str) -> list[PlaceMatch]:
         if text[end:].startswith(")") and "(" in text[start:end]:
             end += 1
         found.append(PlaceMatch(place, text[start:end], start, end))
-        i = after
     return found
 
 
