@@ -245,6 +245,8 @@ def test_municipality_county_for_roster_names(written: str, county: str | None) 
         ("jeg bor i Ny-Ålesund", ["Ny-Ålesund"]),
         ("fra Oslo til Bergen", ["Oslo", "Bergen"]),
         ("Bergens beste kebab", ["Bergen"]),
+        ("flytta til Kr.sand", ["Kristiansand"]),
+        ("bor i Sarpen nå", ["Sarpsborg"]),
         ("Я переїхав в Україну", ["Ukraina"]),
         ("Mieszkam teraz w Polsce", ["Polen"]),
         ("Gyvenu Lietuvoje", ["Litauen"]),
@@ -288,6 +290,7 @@ def test_find_places_finds_the_places_named(text: str, found: list[str]) -> None
         "polske venner",
         "badet i viken",
         "Hilsen Kari Lund",
+        "kostet 100 kr sand og grus",
         "",
     ],
 )
