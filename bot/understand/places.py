@@ -82,22 +82,7 @@ _TIERS = ("normal", "wordlike", "strict")
 _MOVE_PREPOSITIONS = frozenset(fold(word) for word in ("til", "te", "tel", "fra", "frå", "ifra", "ifrå"))
 # A capitalised strict name ("Time", "Stad") counts only after one of these: "bor i Time", not "Time hos legen".
 _PLACE_PREPOSITIONS = _MOVE_PREPOSITIONS | frozenset(
-    fold(word)
-    for word in (
-        "i",
-        "på",
-        "in",
-        "at",
-        "to",
-        "from",
-        "near",
-        "ved",
-        "nær",
-        "utenfor",
-        "utafor",
-        "utanfor",
-        "mot",
-    )
+    fold(word) for word in "i på in at to from near ved nær utenfor utafor utanfor mot".split()
 )
 # A genitive -s ("Bergens") is only tried on words at least this long, so short words stay words.
 _GENITIVE_MIN_LENGTH = 5
@@ -105,7 +90,12 @@ _GENITIVE_MIN_LENGTH = 5
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """A place a youth may name: its display name, what it is, and which counties it lies in."""
+    """A place a youth may name: its display name, what it is, and which counties it lies in.
+
+    kind is one of KINDS: "municipality" (current or former), "town" (also city districts and camps),
+    "county", "region" (Vestlandet, Hallingdal, former Viken: several counties possible), "svalbard"
+    (Norway, no county), "country" (and parts such as England), "abroad" (foreign cities, "utlandet").
+    """
 
     name: str
     kind: str
