@@ -26,7 +26,7 @@ DbOption = Annotated[
     typer.Option("--db", help="Database URL (default: OTBOT_DATABASE_URL, else sqlite:///otbot.db)."),
 ]
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _now() -> datetime:
@@ -35,17 +35,26 @@ def _now() -> datetime:
 
 
 def _engine(db: str | None):  # type: ignore[no-untyped-def]
-    from storage.db import open_database
+    """The migrated engine, or a one-line reason and exit 2 when the database cannot be used."""
+    from storage.db import StorageError, open_database
 
-    return open_database(db)
+    try:
+        return open_database(db)
+    except StorageError as exc:
+        err.print(f"database: {exc}")
+        raise typer.Exit(2) from None
 
 
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Apply every migration to the database (creates it when empty)."""
-    from storage.db import upgrade
+    from storage.db import StorageError, upgrade
 
-    url = upgrade(db)
+    try:
+        url = upgrade(db)
+    except StorageError as exc:
+        err.print(f"database: {exc}")
+        raise typer.Exit(2) from None
     err.print(f"database at the newest schema: {url}")
 
 

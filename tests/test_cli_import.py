@@ -77,3 +77,11 @@ def test_dry_run_then_real_run(db_url: str, tmp_path: Path) -> None:
     assert "dry run, nothing was written" in dry.stderr
     real = otbot("import", str(EXAMPLES / "roster.csv"), "--as-of", AS_OF, "--db", db_url, cwd=tmp_path)
     assert summary(real.stderr)["imported"] == "60"
+
+
+def test_unreachable_database_gives_a_one_line_reason_and_exit_2(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "otbot.db"
+    result = otbot("import", str(EXAMPLES / "roster.csv"), "--db", f"sqlite:///{missing}", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("database: ") and "does not exist" in result.stderr
