@@ -13,7 +13,7 @@ from pathlib import Path
 DAY = date(2026, 11, 22)
 SEED = 2026
 COUNT = 60
-# Made-up numbers: the whole example uses +47 4000 0000 – +47 4000 0999 (see docs/roster-format.md).
+# Made-up numbers: the whole example uses +47 4000 0000 – +47 4000 0999 (see the README, Roster format).
 FICTIONAL_BLOCK = 40000000
 YOUTH_NUMBERS = FICTIONAL_BLOCK + 100
 GUARDIAN_NUMBERS = FICTIONAL_BLOCK + 300
