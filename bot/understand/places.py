@@ -207,8 +207,9 @@ def _load_rows() -> tuple[list[_Row], dict[str, str]]:
     return rows, numbers
 
 
-def _load_tiers(known: set[tuple[str, ...]]) -> dict[tuple[str, ...], tuple[str, str]]:
-    tiers: dict[tuple[str, ...], tuple[str, str]] = {}
+def _load_tiers(known: set[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+    """The tier of each spelling whose folded form is also an ordinary word."""
+    tiers: dict[tuple[str, ...], str] = {}
     for line, row in enumerate(_read_csv("common_words.csv"), start=2):
         where = f"common_words.csv:{line}"
         if row["tier"] not in _TIERS[1:]:
@@ -217,7 +218,7 @@ def _load_tiers(known: set[tuple[str, ...]]) -> dict[tuple[str, ...], tuple[str,
         if not variants & known:
             raise ValueError(f"{where}: {row['name']!r} is not a place name in the data")
         for key in variants:
-            tiers[key] = (row["tier"], _exact_form(row["name"]))
+            tiers[key] = row["tier"]
     return tiers
 
 
@@ -238,16 +239,20 @@ def _build_index() -> tuple[dict[tuple[str, ...], _Entry], dict[str, tuple[int, 
     """The name index, the token counts of names by first word (longest first), and municipality numbers."""
     rows, numbers = _load_rows()
     by_key: dict[tuple[str, ...], list[_Row]] = {}
+    spellings: dict[tuple[str, ...], set[str]] = {}
     for row in rows:
         for name in (row.name, *row.aliases):
             for key in _fold_variants(name):
                 by_key.setdefault(key, []).append(row)
+                spellings.setdefault(key, set()).add(_exact_form(name))
     tiers = _load_tiers(set(by_key))
     index: dict[tuple[str, ...], _Entry] = {}
     lengths: dict[str, set[int]] = {}
     for key, key_rows in by_key.items():
-        tier, exact = tiers.get(key, ("normal", ""))
-        index[key] = _Entry(_merge(key, key_rows), tier, frozenset({exact}) if exact else frozenset())
+        tier = tiers.get(key, "normal")
+        # A common-word name must be typed as the place is spelt: "Hå" yes, the word "ha" never.
+        exact = frozenset(spellings[key]) if tier != "normal" else frozenset()
+        index[key] = _Entry(_merge(key, key_rows), tier, exact)
         lengths.setdefault(key[0], set()).add(len(key))
     # Longest first, so the first accepted candidate at a word is the longest match.
     starts = {first: tuple(sorted(found, reverse=True)) for first, found in lengths.items()}

@@ -246,6 +246,8 @@ def test_municipality_county_for_roster_names(written: str, county: str | None) 
         ("fra Oslo til Bergen", ["Oslo", "Bergen"]),
         ("Bergens beste kebab", ["Bergen"]),
         ("flytta til Kr.sand", ["Kristiansand"]),
+        ("bor på Røa", ["Røa"]),
+        ("flytta til Ísland", ["Island"]),
         ("bor i Sarpen nå", ["Sarpsborg"]),
         ("Я переїхав в Україну", ["Ukraina"]),
         ("Mieszkam teraz w Polsce", ["Polen"]),
@@ -291,6 +293,8 @@ def test_find_places_finds_the_places_named(text: str, found: list[str]) -> None
         "badet i viken",
         "Hilsen Kari Lund",
         "kostet 100 kr sand og grus",
+        "Roa deg ned",
+        "Donna er her",
         "",
     ],
 )
