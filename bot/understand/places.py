@@ -311,16 +311,19 @@ def _accepts(
         return False
     shouting = text == text.upper()
     capitalised = not shouting and words[i][0].isupper()
-    adjacent = i > 0 and text[starts[i - 1] + len(words[i - 1]) : starts[i]].isspace()
+    gap = text[starts[i - 1] + len(words[i - 1]) : starts[i]] if i > 0 else ""
+    adjacent = i > 0 and gap.isspace()
     after_move = adjacent and folded[i - 1] in _MOVE_PREPOSITIONS
     after_place = adjacent and folded[i - 1] in _PLACE_PREPOSITIONS
     if entry.tier == "strict":
         return capitalised and after_place
-    if after_move:
+    if after_move or (capitalised and after_place):
         return True
+    # A sentence's first word is capitalised anyway: "Sola skinner", "Hell yeah", "Ski er gøy".
+    sentence_start = i == 0 or "\n" in gap or gap.rstrip().endswith((".", "!", "?", ":"))
     # "Kari Lund" is a person: a capitalised common-word name right after another capitalised word is a surname.
-    follows_name = adjacent and not after_place and not shouting and words[i - 1][0].isupper()
-    return capitalised and not follows_name
+    follows_name = adjacent and not shouting and words[i - 1][0].isupper()
+    return capitalised and not sentence_start and not follows_name
 
 
 def _offsets(text: str, words: list[str]) -> list[int]:
