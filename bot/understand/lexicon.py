@@ -74,6 +74,10 @@ def _alternative(alt: str) -> str:
     if alt.endswith("*") and len(alt) > 1:
         prefix = alt[:-1].casefold()
         return re.escape(prefix) + r"[^ :|]*:[^ :|]+:[wN]"
+    if alt.startswith("*") and len(alt) > 1:
+        # Norwegian compounds put the head last: "*institusjon" is ungdomsinstitusjon, rusinstitusjon, ...
+        suffix = alt[1:].casefold()
+        return r"[^ :|]*" + re.escape(suffix) + r":[^ :|]+:[wN]"
     std = _std(alt)
     VOCABULARY.known.add(std)
     return r"[^ :|]+:" + re.escape(word_key(std)) + r":[wN]"
@@ -116,25 +120,29 @@ class Triggers:
     std: frozenset[str]
     keys: frozenset[str]
     prefixes: tuple[str, ...]
+    suffixes: tuple[str, ...] = ()
 
 
-def _first_token_triggers(pattern: str) -> tuple[set[str], set[str], set[str]] | None:
+def _first_token_triggers(pattern: str) -> tuple[set[str], set[str], set[str], set[str]] | None:
     tokens = [t for t in pattern.split() if not t.startswith("!") and t != "$" and not _GAP.match(t)]
     if not tokens:
         return None
     std: set[str] = set()
     keys: set[str] = set()
     prefixes: set[str] = set()
+    suffixes: set[str] = set()
     for alt in tokens[0].split("|"):
         if alt in ("@name", "_", "$", ""):
             return None
         if alt.startswith("="):
             std.add(_std(alt[1:]))
-        elif alt.endswith("*"):
+        elif alt.endswith("*") and len(alt) > 1:
             prefixes.add(alt[:-1].casefold())
+        elif alt.startswith("*") and len(alt) > 1:
+            suffixes.add(alt[1:].casefold())
         else:
             keys.add(word_key(_std(alt)))
-    return std, keys, prefixes
+    return std, keys, prefixes, suffixes
 
 
 class Concept:
@@ -156,7 +164,9 @@ class Concept:
             return True
         if not t.std.isdisjoint(std) or not t.keys.isdisjoint(keys):
             return True
-        return any(word.startswith(t.prefixes) for word in std) if t.prefixes else False
+        if t.prefixes and any(word.startswith(t.prefixes) for word in std):
+            return True
+        return any(word.endswith(t.suffixes) for word in std) if t.suffixes else False
 
 
 def compile_concept(name: str, patterns: list[Any]) -> Concept:
@@ -164,6 +174,7 @@ def compile_concept(name: str, patterns: list[Any]) -> Concept:
     std: set[str] = set()
     keys: set[str] = set()
     prefixes: set[str] = set()
+    suffixes: set[str] = set()
     always = False
     for pattern in patterns:
         if pattern is None:
@@ -179,8 +190,9 @@ def compile_concept(name: str, patterns: list[Any]) -> Concept:
             std |= found[0]
             keys |= found[1]
             prefixes |= found[2]
+            suffixes |= found[3]
     regex = re.compile(r"(?<= )(?:" + "|".join(parts) + ")") if parts else re.compile(r"(?!x)x")
-    triggers = None if always else Triggers(frozenset(std), frozenset(keys), tuple(sorted(prefixes)))
+    triggers = None if always else Triggers(frozenset(std), frozenset(keys), tuple(sorted(prefixes)), tuple(sorted(suffixes)))
     return Concept(name, regex, triggers)
 
 

@@ -171,8 +171,11 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
 
     # Urgency first: it overrides everything else the reply says.
     figures = hits["not_urgent"]
-    strong = [h for h in hits["urgent"] if not _overlaps(h, figures)]
-    weak = [h for h in hits["urgent_weak"] if not _overlaps(h, figures)] if not markers["joke"] else []
+    # "skolen dreper meg" reads as a figure of speech only when a joke marker says so.
+    subjects = hits["urgent_figure_subject"]
+    strong = [h for h in hits["urgent"] if not _overlaps(h, figures) and not _overlaps(h, subjects)]
+    weak = [h for h in hits["urgent_weak"] + [h for h in hits["urgent"] if _overlaps(h, subjects)]
+            if not _overlaps(h, figures)] if not markers["joke"] else []
     urgent = bool(strong or weak)
     if urgent:
         intents.append("urgent")
@@ -281,6 +284,12 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
         claims.append(Claim(concept, code, status, _evidence(f"move.{relation}", text, norm, h.first, clause[-1])))
         if status == "present":
             present.setdefault(concept, h)
+
+    # Being gone soon or saying goodbye: urgent unless a trip, a move, an activity or a joke explains it.
+    if not urgent and hits["urgent_gone"] and not markers["joke"] and not hits["urgent_alibi"] and not present:
+        urgent = True
+        intents.insert(0, "urgent")
+        note("urgent", hits["urgent_gone"])
 
     activity = next((c for c in PRECEDENCE if c in present), None)
     activity_code = None
