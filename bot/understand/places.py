@@ -323,7 +323,23 @@ def _accepts(
     sentence_start = i == 0 or "\n" in gap or gap.rstrip().endswith((".", "!", "?", ":"))
     # "Kari Lund" is a person: a capitalised common-word name right after another capitalised word is a surname.
     follows_name = adjacent and not shouting and words[i - 1][0].isupper()
-    return capitalised and not sentence_start and not follows_name
+    if capitalised and not sentence_start and not follows_name:
+        return True
+    # "Sande i Vestfold" names its county: that settles it wherever it stands.
+    return _qualified(words, starts, folded, i + length, text)
+
+
+def _qualified(words: list[str], starts: list[int], folded: list[str], j: int, text: str) -> bool:
+    """Whether words j… read "i <county or region>" or "(<county or region>)"."""
+    if j < len(words) and folded[j] in _QUALIFIER_WORDS:
+        j += 1
+    elif j == 0 or j >= len(words) or "(" not in text[starts[j - 1] + len(words[j - 1]) : starts[j]]:
+        return False
+    for length in _START_LENGTHS.get(folded[j], ()) if j < len(words) else ():
+        entry = _INDEX.get(tuple(folded[j : j + length]))
+        if entry is not None and entry.tier == "normal" and entry.place.kind in ("county", "region"):
+            return True
+    return False
 
 
 def _offsets(text: str, words: list[str]) -> list[int]:
@@ -356,6 +372,9 @@ def _narrowed(
 ) -> tuple[Place, int] | None:
     """ "Herøy i Nordland", "Våler (Solør)": a following county or region picks among a name's counties.
 
+    A qualifier that agrees with a one-county place ("Ski i Akershus") joins the match; one that contradicts
+    it ("Herøy i Finnmark") is left as a place of its own.
+
     Returns the narrowed place and the index after the qualifier, or None when nothing narrows it.
     """
     if j < len(words) and folded[j] in _QUALIFIER_WORDS:
@@ -369,7 +388,9 @@ def _narrowed(
     counties = tuple(county for county in place.counties if county in qualifier.place.counties)
     if not counties:
         return None
-    return Place(place.name, place.kind, counties, place.abroad), j + length
+    if counties != place.counties:
+        place = Place(place.name, place.kind, counties, place.abroad)
+    return place, j + length
 
 
 def find_places(text: str) -> list[PlaceMatch]:
@@ -390,7 +411,7 @@ def find_places(text: str) -> list[PlaceMatch]:
             continue
         entry, length = best
         place, after = entry.place, i + length
-        narrowed = _narrowed(place, words, starts, folded, after, text) if len(place.counties) > 1 else None
+        narrowed = _narrowed(place, words, starts, folded, after, text) if place.counties else None
         if narrowed is not None:
             place, after = narrowed
         start, end = starts[i], starts[after - 1] + len(words[after - 1])
@@ -403,11 +424,12 @@ def find_places(text: str) -> list[PlaceMatch]:
 def lookup_place(name: str) -> Place | None:
     """The place one name stands for (any case, with or without æøå), or None if the name is unknown.
 
-    Common-word names count here without their context rules: the caller says this is a place name.
+    Common-word names count here without their context rules (the caller says this is a place name), but
+    only as a place is spelt: "Hå" is a place, "ha" is not.
     "Herøy i Nordland" is Herøy narrowed to Nordland.
     """
     entry = _INDEX.get(tuple(fold(token) for token in _TOKEN.findall(name)))
-    if entry is not None:
+    if entry is not None and (entry.tier == "normal" or _exact_form(name) in entry.exact):
         return entry.place
     matches = find_places(name)
     if len(matches) == 1 and matches[0].text == name.strip():

@@ -164,6 +164,8 @@ def test_every_official_municipality_name_is_found_with_its_county() -> None:
         ("Fosnavåg", "Fosnavåg", "town", ("Møre og Romsdal",)),
         ("Herøy i Nordland", "Herøy", "municipality", ("Nordland",)),
         ("Våler (Innlandet)", "Våler", "municipality", ("Innlandet",)),
+        ("Bø (Nordland)", "Bø", "municipality", ("Nordland",)),
+        ("Ski i Akershus", "Ski", "town", ("Akershus",)),
         ("Nordland", "Nordland", "county", ("Nordland",)),
         ("Hedmark", "Innlandet", "county", ("Innlandet",)),
         ("Viken", "Viken", "region", ("Østfold", "Akershus", "Buskerud")),
@@ -190,7 +192,9 @@ def test_lookup_place_finds_the_place_a_name_stands_for(
     assert place.abroad == (kind in ("country", "abroad"))
 
 
-@pytest.mark.parametrize("written", ["", "   ", "Narnia", "Gotham", "Norge", "123"])
+@pytest.mark.parametrize(
+    "written", ["", "   ", "Narnia", "Gotham", "Norge", "123", "Bergen i Trøndelag", "ha"]
+)
 def test_lookup_place_returns_none_for_unknown_names(written: str) -> None:
     assert lookup_place(written) is None
 
@@ -315,6 +319,9 @@ def test_common_words_that_are_also_place_names_are_not_places(text: str) -> Non
         ("Os i Østerdalen", "Os i Østerdalen", ("Innlandet",)),
         ("Herøy i Finnmark", "Herøy", ("Møre og Romsdal", "Nordland")),
         ("Herøy i går", "Herøy", ("Møre og Romsdal", "Nordland")),
+        ("Bø (Nordland) er fint", "Bø (Nordland)", ("Nordland",)),
+        ("bor i Bergen i Vestland", "Bergen i Vestland", ("Vestland",)),
+        ("Flytta til Oslo i august", "Oslo", ("Oslo",)),
     ],
 )
 def test_a_following_county_or_region_settles_an_ambiguous_name(
