@@ -64,6 +64,7 @@ _QUESTION_OPENERS = frozenset(
 )
 _LETTER_WORDS = frozenset("brev brevet brevene brevane post posten letter letters mail email e-post epost".split())
 _MESSAGE_KEYS = ("melding", "sms", "text", "messag")
+_APPLICATION_WORDS = ("søknad", "cv", "application", "jobbsøknad")
 _CLAUSE_GUARD = 6  # how many words before an activity a negation may stand and still belong to it
 
 
@@ -115,6 +116,10 @@ def _evidence(rule: str, text: str, norm: Normalised, first: int, last: int) -> 
 
 def _overlaps(hit: Hit, others: list[Hit]) -> bool:
     return any(not (hit.last < o.first or hit.first > o.last) for o in others)
+
+
+def _inside(hit: Hit, others: list[Hit]) -> bool:
+    return any(o.first <= hit.first and hit.last <= o.last for o in others)
 
 
 def _clause_tokens(norm: Normalised, clause: int) -> range:
@@ -186,6 +191,8 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     for h in hits["opt_out"]:
         clause = _clause_tokens(norm, norm.clause_of[h.first])
         words = [norm.tokens[i] for i in clause]
+        if any(t.std.startswith(_APPLICATION_WORDS) for t in words):
+            continue  # "sluttet å sende søknader" is about the youth's applications, not our messages
         about_letters = any(t.std in _LETTER_WORDS for t in words)
         about_messages = any(t.key.startswith(_MESSAGE_KEYS) for t in words)
         if about_letters and not about_messages:
@@ -231,9 +238,18 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     # Activities: every mention with its status; the present ones compete by precedence.
     claims: list[Claim] = []
     present: dict[str, Hit] = {}
+    activity_clauses = {norm.clause_of[h.first] for c in ACTIVITY_CODES for h in hits[c]}
+    activity_clauses |= {norm.clause_of[h.first] for h in hits["measure"] + hits["nav_specific"]}
+    soon_clauses = {norm.clause_of[h.first] for h in hits["starts_soon"]} - activity_clauses
+    other_activity_clauses = {norm.clause_of[h.first] for c in ACTIVITY_CODES if c != "work" for h in hits[c]}
     for concept, code in ACTIVITY_CODES.items():
         for h in hits[concept]:
+            clause = norm.clause_of[h.first]
+            if concept == "work" and clause in other_activity_clauses and _inside(h, hits["work_extent"]):
+                continue  # "taking care of my son full time": the extent belongs to the other activity
             status = _status(h, norm, markers)
+            if status == "present" and (clause + 1 in soon_clauses or clause - 1 in soon_clauses):
+                status = "plan"
             claims.append(Claim(concept, code, status, _evidence(f"activity.{concept}", text, norm, h.first, h.last)))
             if status == "present":
                 present.setdefault(concept, h)
@@ -244,9 +260,14 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     # Measures: who runs it decides the code (NAV, county, both, or the municipality alone).
     measure_hits = [h for h in hits["measure"] + hits["nav_specific"] if _status(h, norm, markers) == "present"]
     if measure_hits:
-        nav = bool(hits["nav_ref"] or hits["nav_specific"])
-        county_run = bool(hits["county_ref"])
-        municipal = bool(hits["municipality_ref"])
+        def named(refs: list[Hit]) -> bool:
+            # "i kommunen, ikkje NAV": a negated organiser does not run the measure.
+            return any(_status(r, norm, {**markers, "plan": [], "started": [], "ended": []}) != "negated"
+                       for r in refs)
+
+        nav = named(hits["nav_ref"]) or bool(hits["nav_specific"])
+        county_run = named(hits["county_ref"])
+        municipal = named(hits["municipality_ref"])
         first = measure_hits[0]
         concept = None
         if nav and (county_run or municipal):

@@ -145,8 +145,10 @@ def normalise(
     text = unicodedata.normalize("NFC", text)
     words: list[tuple[str, int, int, bool] | None] = []  # None marks a clause boundary
     question_ends: list[int] = []  # indexes into `words` of boundaries that close a question
+    sentence_start = True
     for kind, start, end, raw in tokenize(text):
         if kind == "p":
+            sentence_start = sentence_start or any(ch in raw for ch in ".!?\n")
             if "?" in raw:
                 question_ends.append(len(words))
             words.append(None)
@@ -160,7 +162,10 @@ def normalise(
                 words.append(None)
             continue
         lowered = raw.translate(_APOSTROPHES).casefold()
-        name_like = raw[:1].isupper() and start > 0 and not is_dictionary_word(lowered)
+        # Capitalised inside a sentence ("jeg er ikke Ahmed") is a name even when a dictionary knows the word.
+        capitalised = raw[:1].isupper() and len(raw) >= 2 and raw[1:].islower() and not sentence_start
+        sentence_start = False
+        name_like = capitalised or (raw[:1].isupper() and start > 0 and not is_dictionary_word(lowered))
         name_like = name_like or (lowered.isalpha() and len(lowered) >= 3 and not is_dictionary_word(lowered))
         glued = _GLUED_NEGATION.match(lowered)
         parts = [glued.group(1), "ikke"] if glued else [lowered]
