@@ -256,6 +256,13 @@ def test_municipality_county_for_roster_names(written: str, county: str | None) 
         ("Я переїхав в Україну", ["Ukraina"]),
         ("Mieszkam teraz w Polsce", ["Polen"]),
         ("Gyvenu Lietuvoje", ["Litauen"]),
+        ("Przeprowadziłem się do Polski", ["Polen"]),
+        ("Я переехал в Россию", ["Russland"]),
+        ("انتقلت إلى سوريا", ["Syria"]),
+        ("waxaan u guuray Soomaaliya", ["Somalia"]),
+        ("ወደ ኤርትራ ተመለስኩ", ["Eritrea"]),
+        ("eg har flytta til Sambandsstatane", ["USA"]),
+        ("jeg er i hjemlandet", ["utlandet"]),
         ("moved to the States", ["USA"]),
         ("reist til utlandet", ["utlandet"]),
         ("Jeg bor på Ski nå", ["Ski"]),
@@ -423,3 +430,14 @@ def test_find_places_never_crashes_and_matches_are_ordered_slices_of_the_input(t
         assert match.start >= end
         assert text[match.start : match.end] == match.text
         end = match.end
+
+
+@given(st.text(max_size=80))
+@settings(max_examples=300, deadline=None)
+def test_single_name_functions_never_crash_on_any_text(text: str) -> None:
+    county = canonical_county(text)
+    assert county is None or county in COUNTIES
+    county = municipality_county(text)
+    assert county is None or county in COUNTIES
+    place = lookup_place(text)
+    assert place is None or set(place.counties) <= set(COUNTIES)
