@@ -83,10 +83,56 @@ def _alternative(alt: str) -> str:
     return r"[^ :|]+:" + re.escape(word_key(std)) + r":[wN]"
 
 
+def split_pattern(pattern: str) -> list[str]:
+    """Pattern tokens: split on spaces, except inside "(...)" phrase groups."""
+    tokens: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for ch in pattern:
+        if ch == "(" and (depth or not current):
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+        if ch == " " and not depth:
+            if current:
+                tokens.append("".join(current))
+                current = []
+            continue
+        current.append(ch)
+    if depth:
+        raise LexiconError(f"unclosed '(' in pattern {pattern!r}")
+    if current:
+        tokens.append("".join(current))
+    return tokens
+
+
+def _group_alternatives(token: str) -> list[str] | None:
+    """"(a b|c d)" -> ["a b", "c d"]; None when the token is not a phrase group."""
+    if not (token.startswith("(") and token.endswith(")")):
+        return None
+    inner, parts, current, depth = token[1:-1], [], [], 0
+    for ch in inner:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "|" and not depth:
+            parts.append("".join(current).strip())
+            current = []
+            continue
+        current.append(ch)
+    parts.append("".join(current).strip())
+    if not all(parts):
+        raise LexiconError(f"empty alternative in group {token!r}")
+    return parts
+
+
 def compile_pattern(pattern: str) -> str:
     """One phrase of the lexicon syntax (see lexicon.yaml) as a regex over the normalised string."""
     out: list[str] = []
-    for raw_token in pattern.split():
+    for raw_token in split_pattern(pattern):
+        group = _group_alternatives(raw_token)
+        if group is not None:
+            out.append("(?:" + "|".join(f"(?:{compile_pattern(alt)})" for alt in group) + ")")
+            continue
         gap = _GAP.match(raw_token)
         if gap:
             low, high = (int(gap.group(1)), int(gap.group(2))) if gap.group(1) else (0, 3)
@@ -124,13 +170,22 @@ class Triggers:
 
 
 def _first_token_triggers(pattern: str) -> tuple[set[str], set[str], set[str], set[str]] | None:
-    tokens = [t for t in pattern.split() if not t.startswith("!") and t != "$" and not _GAP.match(t)]
+    tokens = [t for t in split_pattern(pattern) if not t.startswith("!") and t != "$" and not _GAP.match(t)]
     if not tokens:
         return None
     std: set[str] = set()
     keys: set[str] = set()
     prefixes: set[str] = set()
     suffixes: set[str] = set()
+    group = _group_alternatives(tokens[0])
+    if group is not None:
+        for alt in group:
+            found = _first_token_triggers(alt)
+            if found is None:
+                return None
+            for mine, theirs in zip((std, keys, prefixes, suffixes), found, strict=True):
+                mine |= theirs
+        return std, keys, prefixes, suffixes
     for alt in tokens[0].split("|"):
         if alt in ("@name", "_", "$", ""):
             return None

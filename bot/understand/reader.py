@@ -118,6 +118,12 @@ def _overlaps(hit: Hit, others: list[Hit]) -> bool:
     return any(not (hit.last < o.first or hit.first > o.last) for o in others)
 
 
+def _workplace(hit: Hit, work: list[Hit], norm: Normalised) -> bool:
+    """The place just after a work phrase in the same clause is where the youth works."""
+    clause = norm.clause_of[hit.first]
+    return any(norm.clause_of[w.first] == clause and 0 <= hit.first - w.last <= 3 for w in work)
+
+
 def _inside(hit: Hit, others: list[Hit]) -> bool:
     return any(o.first <= hit.first and hit.last <= o.last for o in others)
 
@@ -245,6 +251,8 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     for concept, code in ACTIVITY_CODES.items():
         for h in hits[concept]:
             clause = norm.clause_of[h.first]
+            if concept.startswith("illness") and _workplace(h, hits["work"], norm):
+                continue  # "jobber på sykehuset", "vakter på omsorgssenteret": a workplace, not a patient
             if concept == "work" and clause in other_activity_clauses and _inside(h, hits["work_extent"]):
                 continue  # "taking care of my son full time": the extent belongs to the other activity
             status = _status(h, norm, markers)
