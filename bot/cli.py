@@ -128,9 +128,12 @@ def demo(db: DbOption = None) -> None:
     """Try the product with no accounts: imports the example roster and shows the summary."""
     from bot.roster import run_import
 
-    roster = Path(__file__).resolve().parent.parent / "examples" / "roster.csv"
-    if not roster.exists():
-        err.print(f"example roster not found at {roster}")
+    # A source checkout keeps examples/ beside the packages; an installed package (the Docker image) runs from
+    # a folder that holds examples/.
+    places = [Path(__file__).resolve().parent.parent / "examples" / "roster.csv", Path.cwd() / "examples" / "roster.csv"]
+    roster = next((p for p in places if p.exists()), None)
+    if roster is None:
+        err.print("example roster not found; looked at " + ", ".join(str(p) for p in places))
         raise typer.Exit(2)
     code = run_import(_engine(db), roster, county=None, dry_run=False, console=err, now=_now())
     raise typer.Exit(0 if code in (0, 3) else code)
