@@ -160,7 +160,8 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
     if reading.speaker == "guardian" and ctx.sender == "youth":
         reasons.append(f"a parent writes from the youth's phone ({_words(reading, 'guardian_speaking')}): guardian rule")
         escalate = True
-        wrong_number = False
+        # A parent on the youth's phone is read by the guardian rule, unless the words say the number is not theirs.
+        wrong_number = "wrong_number" in reading.intents
 
     if urgent:
         escalate = True
@@ -171,7 +172,8 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
         reasons.append(f"opt-out: {_words(reading, 'opt_out')}")
     if "auto_reply" in intents:
         reasons.append(f"auto-reply: {_words(reading, 'auto_reply')}; never contact")
-        escalate = escalate or reading.situation
+        # Domain.md, "Escalate": a wrong number always goes to a person, even when an auto-reply says it.
+        escalate = escalate or reading.situation or "wrong_number" in intents
         return Decision(False, None, False, escalate, urgent, False, False, "wrong_number" in intents,
                         tuple(reasons), None, reading.confidence, _evidence(reading))
     if wrong_number:

@@ -126,3 +126,38 @@ def test_decide_never_raises(text: str, sender: str, age: int) -> None:
     decision = _decide(text, sender=sender, age=age)
     if sender == "guardian" and age >= 18:
         assert not decision.contact_established
+
+
+@pytest.mark.parametrize(
+    ("text", "sender", "age"),
+    [
+        ("STOPP", "youth", 19),
+        ("jobber fulltid, ikke send mer", "youth", 20),
+        ("kan dere slutte å sende meldinger", "guardian", 16),
+        ("avmeld meg", "guardian", 17),
+        ("vil ikke ha oppfølging, og ikke send flere sms", "youth", 18),
+        ("Automatisk svar: slutt å sende", "youth", 19),
+    ],
+)
+def test_every_opt_out_is_escalated(text: str, sender: str, age: int) -> None:
+    decision = _decide(text, sender=sender, age=age)
+    assert decision.opt_out or "auto" in decision.explanation
+    assert decision.escalate
+
+
+@pytest.mark.parametrize(
+    ("text", "sender", "age"),
+    [
+        ("feil nummer", "youth", 19),
+        ("dette er ikke Sara", "youth", 17),
+        ("hun bruker ikke dette nummeret lenger", "guardian", 16),
+        ("dette er mora hennes, hun har ikke dette nummeret lenger", "youth", 16),
+        ("Automatisk svar: nummeret er ikke i bruk, feil nummer", "youth", 20),
+        ("dette er broren hans", "youth", 18),
+    ],
+)
+def test_every_wrong_number_is_flagged_and_escalated(text: str, sender: str, age: int) -> None:
+    decision = _decide(text, sender=sender, age=age)
+    assert decision.wrong_number
+    assert decision.escalate
+    assert not decision.contact_established
