@@ -273,11 +273,63 @@ VOCABULARY.known.update(ACK_WORDS)
 VOCABULARY.freeze()
 
 
+class TriggerIndex:
+    """Which concepts a reply can possibly match, from its words, in one pass instead of one check per concept."""
+
+    def __init__(self, concepts: dict[str, Concept]) -> None:
+        self.always: frozenset[str] = frozenset(n for n, c in concepts.items() if c.triggers is None)
+        self.by_std: dict[str, set[str]] = {}
+        self.by_key: dict[str, set[str]] = {}
+        self.affixed: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+        for name, concept in concepts.items():
+            t = concept.triggers
+            if t is None:
+                continue
+            for word in t.std:
+                self.by_std.setdefault(word, set()).add(name)
+            for key in t.keys:
+                self.by_key.setdefault(key, set()).add(name)
+            if t.prefixes or t.suffixes:
+                self.affixed.append((name, t.prefixes, t.suffixes))
+
+    def candidates(self, norm: Normalised) -> set[str]:
+        found = set(self.always)
+        for word in norm.std_set:
+            names = self.by_std.get(word)
+            if names:
+                found |= names
+        for key in norm.key_set:
+            names = self.by_key.get(key)
+            if names:
+                found |= names
+        for name, prefixes, suffixes in self.affixed:
+            if name in found:
+                continue
+            for word in norm.std_set:
+                if (prefixes and word.startswith(prefixes)) or (suffixes and word.endswith(suffixes)):
+                    found.add(name)
+                    break
+        return found
+
+
+CONCEPT_INDEX = TriggerIndex(CONCEPTS)
+
+
+def find_all(norm: Normalised) -> dict[str, list[Hit]]:
+    """Every concept's hits in one reply; concepts whose trigger words are absent are not run at all."""
+    wanted = CONCEPT_INDEX.candidates(norm)
+    return {name: (_run(regex, norm, name) if name in wanted else []) for name, regex in CONCEPTS.items()}
+
+
 def find(regex: Concept, norm: Normalised, concept: str = "") -> list[Hit]:
     """Every match of a compiled concept in a normalised reply, as token ranges."""
     if regex.triggers is not None:
         if not regex.may_match(norm.std_set, norm.key_set):
             return []
+    return _run(regex, norm, concept)
+
+
+def _run(regex: Concept, norm: Normalised, concept: str) -> list[Hit]:
     hits: list[Hit] = []
     for match in regex.finditer(norm.string):
         start, end = match.start(), max(match.end() - 1, match.start())

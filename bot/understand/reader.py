@@ -165,7 +165,7 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     language = detect_language(text)
     dialect = lx.DIALECT_NORWEGIAN if language in ("nb", "nn") else lx.DIALECT
     norm = normalise(text, dialect, lx.EMOJI, use_fuzzy=language != "other")
-    hits = {name: lx.find(regex, norm, name) for name, regex in lx.CONCEPTS.items()}
+    hits = lx.find_all(norm)
     markers = {
         "negation": lx.find(lx.NEGATION_RE, norm, "negation"),
         "plan": lx.find(lx.PLAN, norm, "plan"),
