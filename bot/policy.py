@@ -201,7 +201,10 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
                 reasons.append("guardian reports a passing illness: information for the adviser, no contact")
             else:
                 reasons.append("guardian information: for the adviser, no contact, code unchanged")
-        escalate = True if not contact else escalate or reading.speaker == "guardian"
+        # Domain.md, "Escalate": guardian information always goes to an adviser, the blocking cases that
+        # establish contact included; only a bare acknowledgement ("takk for info") needs nobody.
+        bare_ack = "ack" in intents and not (urgent or opt_out or reading.situation)
+        escalate = not bare_ack
         reply = reply or (REPLIES["opt_out"][lang] if opt_out else REPLIES["guardian"][lang])
         return _finish(ctx, settings, reading, contact, code, escalate, urgent, opt_out, False, False, reasons, reply)
 

@@ -56,6 +56,25 @@ ACK_WORDS: frozenset[str] = frozenset(str(w) for w in _RAW["ack_words"])
 NEGATION: frozenset[str] = frozenset(str(w) for w in _RAW["negation"])
 
 
+# Named word groups ("%relative"): one list of words used by many patterns, spelt once (see lexicon.yaml).
+GROUPS: dict[str, str] = {
+    str(name): "|".join(str(w) for w in words) for name, words in (_RAW.get("groups") or {}).items()
+}
+_GROUP_REF = re.compile(r"%([a-z_]+)")
+
+
+def expand_groups(pattern: str) -> str:
+    """Replace each "%group" in a pattern by its alternatives ("=a|=b|c*")."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in GROUPS:
+            raise LexiconError(f"unknown word group %{name} in pattern {pattern!r}")
+        return GROUPS[name]
+
+    return _GROUP_REF.sub(one, pattern) if "%" in pattern else pattern
+
+
 def _std(word: str) -> str:
     mapped = DIALECT.get(word.casefold(), (word.casefold(),))
     return mapped[0] if len(mapped) == 1 else word.casefold()
@@ -141,6 +160,10 @@ def compile_pattern(pattern: str) -> str:
         if raw_token == "$":
             out.append(r"(?=\||$)")
             continue
+        if raw_token == "^":
+            # The clause starts here: the string's first element or the one after a boundary.
+            out.append(r"(?:(?<=^ )|(?<=\| ))")
+            continue
         if raw_token.startswith("!"):
             alts = "|".join(_alternative(a) for a in raw_token[1:].split("|") if a)
             out.append(rf"(?!(?:{alts}) )")
@@ -170,7 +193,7 @@ class Triggers:
 
 
 def _first_token_triggers(pattern: str) -> tuple[set[str], set[str], set[str], set[str]] | None:
-    tokens = [t for t in split_pattern(pattern) if not t.startswith("!") and t != "$" and not _GAP.match(t)]
+    tokens = [t for t in split_pattern(pattern) if not t.startswith("!") and t not in ("$", "^") and not _GAP.match(t)]
     if not tokens:
         return None
     std: set[str] = set()
@@ -235,6 +258,7 @@ def compile_concept(name: str, patterns: list[Any]) -> Concept:
         if pattern is None:
             continue
         try:
+            pattern = expand_groups(str(pattern))
             parts.append(compile_pattern(str(pattern)))
         except (LexiconError, re.error) as exc:
             raise LexiconError(f"lexicon concept {name!r}, pattern {pattern!r}: {exc}") from exc
@@ -261,8 +285,16 @@ CONCEPTS: dict[str, Concept] = {name: compile_concept(name, pats or []) for name
 PLAN = _marker_list("plan_markers")
 STARTED = _marker_list("started_markers")
 ENDED = _marker_list("ended_markers")
+PAST = _marker_list("past_markers")
 JOKE = compile_concept("joke_markers", [str(p) for p in _RAW["joke_markers"]])
-NEGATION_RE = compile_concept("negation", [f"={w}" for w in NEGATION] + ["lenger =ikke", "=no =longer", "=anymore"])
+NEGATION_RE = compile_concept(
+    "negation",
+    [f"={w}" for w in NEGATION]
+    + ["lenger =ikke", "=no =longer", "=anymore"]
+    # "for syk til å jobbe", "too sick to work": the activity after it does not happen.
+    + ["=for|=altfor|=too =syk|=sjuk|=dårlig|=sliten|=trøtt|=trøytt|=deprimert|=redd|=sick|=ill|=unwell|=tired"
+       "|=depressed|=scared|=weak|=svak =til|=to"],
+)
 
 for _words in (ACK_WORDS, NEGATION):
     VOCABULARY.protected.update(_words)

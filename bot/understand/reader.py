@@ -148,6 +148,8 @@ def _status(hit: Hit, norm: Normalised, markers: dict[str, list[Hit]]) -> str:
                 return "negated"
         if in_clause("ended") and hit.concept != "completed":
             return "ended"
+        if in_clause("past") and not in_clause("started") and hit.concept != "completed":
+            return "ended"
     if hit.concept == "pregnant":
         return "plan"
     plans = [m for m in in_clause("plan") if not _overlaps(m, [hit])]
@@ -171,6 +173,7 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
         "plan": lx.find(lx.PLAN, norm, "plan"),
         "started": lx.find(lx.STARTED, norm, "started"),
         "ended": lx.find(lx.ENDED, norm, "ended"),
+        "past": lx.find(lx.PAST, norm, "past"),
         "joke": lx.find(lx.JOKE, norm, "joke"),
     }
     evidence: list[Evidence] = []
@@ -216,7 +219,7 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
             intents.append(name)
             note(name, hits[name])
     help_hits = [h for h in hits["help_request"] if not _overlaps(h, hits["help_received"])]
-    help_hits = [h for h in help_hits if _status(h, norm, {**markers, "plan": [], "started": [], "ended": []})
+    help_hits = [h for h in help_hits if _status(h, norm, {**markers, "plan": [], "started": [], "ended": [], "past": []})
                  not in ("negated",)]
     if help_hits:
         intents.append("help_request")
@@ -270,7 +273,7 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     if measure_hits:
         def named(refs: list[Hit]) -> bool:
             # "i kommunen, ikkje NAV": a negated organiser does not run the measure.
-            return any(_status(r, norm, {**markers, "plan": [], "started": [], "ended": []}) != "negated"
+            return any(_status(r, norm, {**markers, "plan": [], "started": [], "ended": [], "past": []}) != "negated"
                        for r in refs)
 
         nav = named(hits["nav_ref"]) or bool(hits["nav_specific"])

@@ -14,9 +14,18 @@ from rapidfuzz import fuzz, process
 BOUNDARY = "|"
 
 # Words, punctuation that ends a clause, and any other single visible character (emoji, symbols).
+# A date ("1. desember", "01.12", "1.12.2025") is one token: its dots do not end a sentence.
+_MONTHS = r"(?:jan|feb|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|des|dec)"
 _TOKEN_RE = re.compile(
-    r"(?P<w>[^\W_]+(?:['’´`][^\W_]+)*)|(?P<p>[.!?;:,\n…]+|\s[-–—]\s)|(?P<o>[^\s\w])", re.UNICODE
+    r"(?P<d>\b\d{1,2}\.(?:\d{1,2}\.?(?:\d{2,4})?\b|(?=\s?" + _MONTHS + r")))"
+    r"|(?P<w>[^\W_]+(?:['’´`-][^\W_]+)*)|(?P<p>[.!?;:,\n…]+|\s[-–—]\s)|(?P<o>[^\s\w])",
+    re.UNICODE | re.IGNORECASE,
 )
+DATE_TOKEN = "tt_date"
+# Written in capitals these are diagnoses, not words ("har ME" is not "har me"/"har med").
+_CASE_SENSITIVE = {"ME": "cfs", "CFS": "cfs", "CFS/ME": "cfs", "ADHD": "adhd", "PTSD": "ptsd", "OCD": "ocd"}
+# Short words that get glued to the word before them in a hurry ("jobbrpå", "bori"): split when both halves read.
+_GLUED_TAILS = ("på", "pa", "hos", "som", "med", "til", "i")
 _APOSTROPHES = str.maketrans({"’": "'", "´": "'", "`": "'"})
 _REPEATS = re.compile(r"(\w)\1{2,}")
 # "jobber'kke", "e'kke", "ka'kke": the Norwegian negation glued to the word before it.
@@ -26,7 +35,9 @@ CLAUSE_WORDS = frozenset({"men", "but", "fordi", "because", "though", "tho", "ho
 # After "og"/"and" these start a new clause: a new subject, or a modal verb that turns the rest into a plan.
 _NEW_CLAUSE_AFTER_AND = frozenset(
     {"jeg", "han", "hun", "vi", "de", "i", "he", "she", "we", "they", "det", "dere", "skal", "vil", "håper",
-     "kommer", "tenker", "planlegger", "søker", "prøver", "will", "want", "hope", "plan", "skulle", "venter"}
+     "kommer", "tenker", "planlegger", "søker", "prøver", "will", "want", "hope", "plan", "skulle", "venter",
+     # A second verb of ability starts its own predicate: "er innlagt og klarer ikke tenke på skole".
+     "klarer", "orker", "greier", "kan", "må"}
 )
 _AND = frozenset({"og", "and", "å"})
 _STEMMER = snowballstemmer.stemmer("norwegian")
@@ -125,6 +136,32 @@ def correct_typo(word: str) -> str:
     return target
 
 
+@lru_cache(maxsize=32768)
+def _split_glued_word(word: str) -> tuple[str, ...]:
+    if (
+        len(word) < 5
+        or not word.isalpha()
+        or word in VOCABULARY.known
+        or word in VOCABULARY.protected
+        or is_dictionary_word(word)
+    ):
+        return (word,)
+    for tail in _GLUED_TAILS:
+        head = word[: -len(tail)]
+        if not word.endswith(tail) or len(head) < 4:
+            continue
+        if head in VOCABULARY.known or correct_typo(head) != head:
+            return (head, tail)
+    return (word,)
+
+
+def _split_glued(word: str, dialect: dict[str, tuple[str, ...]]) -> list[str]:
+    """"jobbrpå" -> ["jobbr", "på"]: only for a word nobody knows whose head is a (misspelt) vocabulary word."""
+    if word in dialect:
+        return [word]
+    return list(_split_glued_word(word))
+
+
 def tokenize(text: str) -> list[tuple[str, int, int, str]]:
     """(kind, start, end, raw) for words ("w"), clause punctuation ("p") and other characters ("o")."""
     out: list[tuple[str, int, int, str]] = []
@@ -153,13 +190,23 @@ def normalise(
                 question_ends.append(len(words))
             words.append(None)
             continue
+        if kind == "d":
+            words.append((DATE_TOKEN, start, end, False))
+            sentence_start = False
+            continue
         if kind == "o":
             meaning = emoji.get(raw)
             if meaning is not None:
                 words.append((meaning, start, end, False))
+                # An emoji closes what came before it, like a full stop ("trudde det va skatten 😂 eg jobbar").
+                words.append(None)
             elif raw == "?":
                 question_ends.append(len(words))
                 words.append(None)
+            continue
+        if raw in _CASE_SENSITIVE:
+            words.append((_CASE_SENSITIVE[raw], start, end, False))
+            sentence_start = False
             continue
         lowered = raw.translate(_APOSTROPHES).casefold()
         # Capitalised inside a sentence ("jeg er ikke Ahmed") is a name even when a dictionary knows the word.
@@ -168,7 +215,13 @@ def normalise(
         name_like = capitalised or (raw[:1].isupper() and start > 0 and not is_dictionary_word(lowered))
         name_like = name_like or (lowered.isalpha() and len(lowered) >= 3 and not is_dictionary_word(lowered))
         glued = _GLUED_NEGATION.match(lowered)
-        parts = [glued.group(1), "ikke"] if glued else [lowered]
+        if "-" in lowered and lowered not in VOCABULARY.known and lowered not in dialect:
+            # "NAV-tiltak" reads as its parts; a hyphenated name the lexicon knows ("7-eleven") stays whole.
+            parts = [p for p in lowered.split("-") if p]
+        elif glued:
+            parts = [glued.group(1), "ikke"]
+        else:
+            parts = _split_glued(lowered, dialect) if use_fuzzy else [lowered]
         for part in parts:
             part = collapse_repeats(part)
             mapped = dialect.get(part)
