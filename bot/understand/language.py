@@ -82,7 +82,10 @@ def _from_lingua(text: str) -> str:
         return "other"
     if found is None:
         return "other"
-    return {Language.BOKMAL: "nb", Language.NYNORSK: "nn", Language.ENGLISH: "en"}.get(found, "other")
+    # Danish and Swedish are read with the Norwegian vocabulary: advisers and the lexicon read them as Bokmål
+    # ("folkehøjskole i Danmark" states an activity, not an unknown language).
+    return {Language.BOKMAL: "nb", Language.NYNORSK: "nn", Language.ENGLISH: "en", Language.DANISH: "nb",
+            Language.SWEDISH: "nb"}.get(found, "other")
 
 
 def detect_language(text: str) -> str:

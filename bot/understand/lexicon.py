@@ -53,6 +53,8 @@ for _meaning, _chars in _RAW["emoji"].items():
         EMOJI[_char] = f"emo_{_meaning}"
         EMOJI[_char + "\ufe0f"] = f"emo_{_meaning}"
 ACK_WORDS: frozenset[str] = frozenset(str(w) for w in _RAW["ack_words"])
+STOP_WORDS: frozenset[str] = frozenset(str(w) for w in _RAW["stop_words"])
+STOP_FILLERS: frozenset[str] = frozenset(str(w) for w in _RAW["stop_fillers"])
 NEGATION: frozenset[str] = frozenset(str(w) for w in _RAW["negation"])
 
 
@@ -296,7 +298,7 @@ NEGATION_RE = compile_concept(
        "|=depressed|=scared|=weak|=svak =til|=to"],
 )
 
-for _words in (ACK_WORDS, NEGATION):
+for _words in (ACK_WORDS, NEGATION, STOP_WORDS, STOP_FILLERS):
     VOCABULARY.protected.update(_words)
 for _values in DIALECT_NORWEGIAN.values():
     VOCABULARY.known.update(_values)

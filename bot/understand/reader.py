@@ -39,11 +39,12 @@ PRECEDENCE: tuple[str, ...] = (
     "folk_high_school",
     "illness_blocking",
     "private_school",
+    # A praksiskandidat is in work (domain.md) even while preparing the trade test ("tar fagprøven").
+    "work_practice_candidate",
     "apprentice",
     "apprentice_place",
     "school",
     "military",
-    "work_practice_candidate",
     "work",
     "illness",
     "childcare",
@@ -65,6 +66,7 @@ _QUESTION_OPENERS = frozenset(
 _LETTER_WORDS = frozenset("brev brevet brevene brevane post posten letter letters mail email e-post epost".split())
 _MESSAGE_KEYS = ("melding", "sms", "text", "messag")
 _APPLICATION_WORDS = ("søknad", "cv", "application", "jobbsøknad")
+_THERE = frozenset({"der", "dær", "there", "deroppe", "dernede", "borte"})
 _CLAUSE_GUARD = 6  # how many words before an activity a negation may stand and still belong to it
 
 
@@ -160,6 +162,14 @@ def _status(hit: Hit, norm: Normalised, markers: dict[str, list[Hit]]) -> str:
     return "present"
 
 
+def _bare_stop(norm: Normalised) -> bool:
+    """One stop word and nothing but filler and emoji around it ("stop pls bruh", "STOPP nå da!!!")."""
+    stops = [t for t in norm.tokens if t.std in lx.STOP_WORDS]
+    if len(stops) != 1 or len(norm.tokens) > 6:
+        return False
+    return all(t.std in lx.STOP_WORDS or t.std in lx.STOP_FILLERS or t.std.startswith("emo_") for t in norm.tokens)
+
+
 def read(text: str, *, sender: str = "youth", age: int | None = None, county: str | None = None) -> Reading:
     """Read one reply. Pure and deterministic; never raises on any string."""
     if not isinstance(text, str):
@@ -191,6 +201,10 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     weak = [h for h in hits["urgent_weak"] + [h for h in hits["urgent"] if _overlaps(h, subjects)]
             if not _overlaps(h, figures)] if not markers["joke"] else []
     urgent = bool(strong or weak)
+    means, intent = hits["urgent_means"], hits["urgent_intent"]
+    if means and intent and not markers["joke"] and not _overlaps(means[0], figures):
+        strong = strong + means[:1] + intent[:1]
+        urgent = True
     if urgent:
         intents.append("urgent")
         note("urgent", strong + weak)
@@ -207,6 +221,8 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
         if about_letters and not about_messages:
             continue
         opt_out_hits.append(h)
+    if not opt_out_hits and _bare_stop(norm):
+        opt_out_hits = [Hit("opt_out", i, i) for i, t in enumerate(norm.tokens) if t.std in lx.STOP_WORDS][:1]
     if opt_out_hits:
         intents.append("opt_out")
         note("opt_out", opt_out_hits)
@@ -244,6 +260,10 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     elif speaker == "other":
         intents.append("wrong_number")
 
+    others = [h for name, found in hits.items() if name not in ("school_by_name", "moved") for h in found]
+    hits["school"] = hits["school"] + [
+        h for h in hits["school_by_name"] if not any(o.first <= h.last <= o.last for o in others)
+    ]
     # Activities: every mention with its status; the present ones compete by precedence.
     claims: list[Claim] = []
     present: dict[str, Hit] = {}
@@ -301,6 +321,9 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
         clause = _clause_tokens(norm, norm.clause_of[h.first])
         span_start, span_end = norm.tokens[clause[0]].start, norm.tokens[clause[-1]].end
         found = places_in(text[span_start:span_end], county)
+        if not found and norm.tokens[h.last].std in _THERE:
+            # "jobber i Sverige. bor der": "there" is the place an earlier clause named.
+            found = places_in(text[: norm.tokens[h.first].start], county)
         if not found:
             continue
         relation = found[0].relation
