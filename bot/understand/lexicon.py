@@ -131,7 +131,9 @@ def _group_alternatives(token: str) -> list[str] | None:
     """"(a b|c d)" -> ["a b", "c d"]; None when the token is not a phrase group."""
     if not (token.startswith("(") and token.endswith(")")):
         return None
-    inner, parts, current, depth = token[1:-1], [], [], 0
+    inner, depth = token[1:-1], 0
+    parts: list[str] = []
+    current: list[str] = []
     for ch in inner:
         depth += ch == "("
         depth -= ch == ")"

@@ -212,8 +212,8 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     # Opt-out: about messages, not letters ("ikke send flere brev" asks for SMS instead).
     opt_out_hits = []
     for h in hits["opt_out"]:
-        clause = _clause_tokens(norm, norm.clause_of[h.first])
-        words = [norm.tokens[i] for i in clause]
+        clause_range = _clause_tokens(norm, norm.clause_of[h.first])
+        words = [norm.tokens[i] for i in clause_range]
         if any(t.std.startswith(_APPLICATION_WORDS) for t in words):
             continue  # "sluttet å sende søknader" is about the youth's applications, not our messages
         about_letters = any(t.std in _LETTER_WORDS for t in words)
@@ -300,17 +300,17 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
         county_run = named(hits["county_ref"])
         municipal = named(hits["municipality_ref"])
         first = measure_hits[0]
-        concept = None
+        measure_concept: str | None = None
         if nav and (county_run or municipal):
-            concept = "combined_measure"
+            measure_concept = "combined_measure"
         elif nav:
-            concept = "nav_measure"
+            measure_concept = "nav_measure"
         elif county_run:
-            concept = "county_measure"
-        if concept:
-            present[concept] = first
-            claims.append(Claim(concept, MEASURE_CODES[concept], "present",
-                                _evidence(f"activity.{concept}", text, norm, first.first, first.last)))
+            measure_concept = "county_measure"
+        if measure_concept:
+            present[measure_concept] = first
+            claims.append(Claim(measure_concept, MEASURE_CODES[measure_concept], "present",
+                                _evidence(f"activity.{measure_concept}", text, norm, first.first, first.last)))
         else:
             claims.append(Claim("measure", "OTOV", "present",
                                 _evidence("activity.measure", text, norm, first.first, first.last)))
@@ -318,8 +318,8 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     # Moves: the place in the same clause decides abroad / another county / own county.
     for h in hits["moved"]:
         status = _status(h, norm, markers)
-        clause = _clause_tokens(norm, norm.clause_of[h.first])
-        span_start, span_end = norm.tokens[clause[0]].start, norm.tokens[clause[-1]].end
+        clause_range = _clause_tokens(norm, norm.clause_of[h.first])
+        span_start, span_end = norm.tokens[clause_range[0]].start, norm.tokens[clause_range[-1]].end
         found = places_in(text[span_start:span_end], county)
         if not found and norm.tokens[h.last].std in _THERE:
             # "jobber i Sverige. bor der": "there" is the place an earlier clause named.
@@ -336,7 +336,7 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
             relation, "moved"
         )
         code = "OTFU_IM" if concept == "abroad" else MOVE_CODES.get(concept, "OTOV")
-        claims.append(Claim(concept, code, status, _evidence(f"move.{relation}", text, norm, h.first, clause[-1])))
+        claims.append(Claim(concept, code, status, _evidence(f"move.{relation}", text, norm, h.first, clause_range[-1])))
         if status == "present":
             present.setdefault(concept, h)
 
@@ -365,7 +365,7 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     engaged = situation or bool(set(intents) & {"help_request", "decline_service", "confirm_identity", "urgent"})
 
     # A bare acknowledgement: nothing but ack words and ack phrases ("ok", "takk for info", "skal tenke på det").
-    covered = set()
+    covered: set[int] = set()
     for h in hits["ack_phrase"]:
         covered.update(range(h.first, h.last + 1))
     only_ack = all(

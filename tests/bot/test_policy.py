@@ -63,7 +63,26 @@ def test_guardian_rule_at_the_18th_birthday(age: int, contact: bool) -> None:
     decision = _decide("Sønnen min er innlagt på sykehuset og kan ikke svare", sender="guardian", age=age)
     assert decision.contact_established is contact
     assert decision.status_code == ("OTSY" if contact else None)
-    assert decision.escalate or contact
+    assert decision.escalate
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sønnen min sitter i fengsel og kan ikke svare",
+        "Ho er innlagt på psykiatrisk avdeling",
+        "Datteren min bor på ungdomsheim og har ikkje mobil",
+    ],
+)
+def test_guardian_information_that_establishes_contact_still_goes_to_an_adviser(text: str) -> None:
+    decision = _decide(text, sender="guardian", age=16)
+    assert decision.contact_established and decision.status_code == "OTSY" and decision.escalate
+
+
+@pytest.mark.parametrize("text", ["Takk for info", "ok, takk", "👍"])
+def test_guardian_bare_acknowledgement_needs_no_adviser(text: str) -> None:
+    decision = _decide(text, sender="guardian", age=16)
+    assert not decision.contact_established and not decision.escalate
 
 
 def test_guardian_reply_for_adult_never_counts_as_contact() -> None:
