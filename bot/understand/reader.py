@@ -66,8 +66,18 @@ _QUESTION_OPENERS = frozenset(
 _LETTER_WORDS = frozenset("brev brevet brevene brevane post posten letter letters mail email e-post epost".split())
 _MESSAGE_KEYS = ("melding", "sms", "text", "messag")
 _APPLICATION_WORDS = ("søknad", "cv", "application", "jobbsøknad")
-_THERE = frozenset({"der", "dær", "there", "deroppe", "dernede", "borte"})
+_THERE = frozenset({"der", "dær", "there", "deroppe", "dernede", "borte", "hit", "here", "hitover", "hitta"})
+# A negation inside the matched words undoes these ("går ikke på skolen"); other concepts spell theirs on purpose.
+_NEGATABLE_INSIDE = frozenset({"school", "work", "apprentice", "private_school", "military", "folk_high_school"})
+# Money from NAV, not a measure: "på AAP, ikke i noe tiltak" is no measure at all.
+_BENEFIT_WORDS = frozenset({"aap", "arbeidsavklaringspenger", "arbeidsavklaringspengar"})
 _CLAUSE_GUARD = 6  # how many words before an activity a negation may stand and still belong to it
+# The writer's own voice (tier-2 urgency): first-person words; "i" only counts in English ("i" is "in" in Norwegian).
+_FIRST_PERSON = frozenset("jeg meg min mi mitt mine vi oss selv sjølv me my myself mine we us".split())
+_THIRD_PERSON = frozenset(
+    "han hun ho hen ham henne dem de dei he she him they them".split()
+    + [w.lstrip("=") for w in lx.GROUPS.get("parent", "").split("|") + lx.GROUPS.get("relative", "").split("|")]
+) - _FIRST_PERSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +96,7 @@ class Claim:
 
     concept: str
     code: str
-    status: str  # present | plan | negated | ended | question
+    status: str  # present | plan | negated | ended | question | unpaid (a "job" that earns nothing)
     evidence: Evidence
 
 
@@ -146,7 +156,10 @@ def _status(hit: Hit, norm: Normalised, markers: dict[str, list[Hit]]) -> str:
         return "question"
     if hit.concept not in _NOT_NEGATABLE:
         for neg in in_clause("negation"):
-            if hit.first - _CLAUSE_GUARD <= neg.first <= hit.last + 2 and not (hit.first <= neg.first <= hit.last):
+            inside = hit.first < neg.first <= hit.last
+            if hit.first - _CLAUSE_GUARD <= neg.first <= hit.last + 2 and (
+                not inside and neg.first != hit.first or inside and hit.concept in _NEGATABLE_INSIDE
+            ):
                 return "negated"
         if in_clause("ended") and hit.concept != "completed":
             return "ended"
@@ -162,12 +175,68 @@ def _status(hit: Hit, norm: Normalised, markers: dict[str, list[Hit]]) -> str:
     return "present"
 
 
+def _not_paid_work(
+    hit: Hit, norm: Normalised, hits: dict[str, list[Hit]], unpaid_clauses: set[int], joke_job_clauses: set[int]
+) -> bool:
+    """Work that earns nothing: no income anywhere in the reply, unpaid in its clause, or a joke job."""
+    clause = norm.clause_of[hit.first]
+    return bool(hits["no_income"]) or clause in unpaid_clauses or clause in joke_job_clauses
+
+
+def _someone_elses(hit: Hit, norm: Normalised) -> bool:
+    """The work verb belongs to another subject just before it: "mens samboer jobber", "mamma jobber natt"."""
+    clause = norm.clause_of[hit.first]
+    for i in range(hit.first - 1, max(hit.first - 4, -1), -1):
+        if norm.clause_of[i] != clause:
+            return False
+        word = norm.tokens[i].std
+        if word in _FIRST_PERSON or word in ("i", "og", "and"):
+            return False  # "pappa og jeg jobber", "I work": the youth works too
+        if word in _THIRD_PERSON:
+            return True
+    return False
+
+
 def _bare_stop(norm: Normalised) -> bool:
     """One stop word and nothing but filler and emoji around it ("stop pls bruh", "STOPP nå da!!!")."""
     stops = [t for t in norm.tokens if t.std in lx.STOP_WORDS]
     if len(stops) != 1 or len(norm.tokens) > 6:
         return False
     return all(t.std in lx.STOP_WORDS or t.std in lx.STOP_FILLERS or t.std.startswith("emo_") for t in norm.tokens)
+
+
+def _own_voice(norm: Normalised, hit: Hit, language: str) -> bool:
+    """The clause speaks of the writer (or of nobody in particular), not of a third person."""
+    words = {norm.tokens[i].std for i in _clause_tokens(norm, norm.clause_of[hit.first])}
+    if words & _FIRST_PERSON or (language == "en" and "i" in words):
+        return True
+    return not words & _THIRD_PERSON
+
+
+def _risk_without_figure(
+    norm: Normalised, hits: dict[str, list[Hit]], markers: dict[str, list[Hit]], sender: str, language: str
+) -> list[Hit]:
+    """Tier-2 urgency: risk concepts that no joke, trivial subject or intensifier turns into a figure of speech.
+
+    When a reply has a risk concept and nothing says it is a figure of speech, it is urgent: a missed cry for help
+    costs more than an adviser reading a false alarm.
+    """
+    if markers["joke"]:
+        return []
+    figure_clauses = {norm.clause_of[h.first] for name in ("figure_cue", "not_urgent", "urgent_figure_subject")
+                      for h in hits[name]}
+
+    def literal(h: Hit) -> bool:
+        return norm.clause_of[h.first] not in figure_clauses and not _overlaps(h, hits["not_urgent"])
+
+    found = [h for h in hits["urgent_risk_harm"] if literal(h)]
+    found += [h for h in hits["urgent_risk_life"]
+              if literal(h) and (sender == "guardian" or _own_voice(norm, h, language))]
+    if hits["urgent_help_word"] and not figure_clauses:
+        danger = [h for h in hits["urgent_danger_word"] if not _overlaps(h, hits["not_urgent"])]
+        if danger:
+            found += hits["urgent_help_word"][:1] + danger[:1]
+    return found
 
 
 def read(text: str, *, sender: str = "youth", age: int | None = None, county: str | None = None) -> Reading:
@@ -195,12 +264,17 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
 
     # Urgency first: it overrides everything else the reply says.
     figures = hits["not_urgent"]
-    # "skolen dreper meg" reads as a figure of speech only when a joke marker says so.
+    # "skolen dreper meg" reads as a figure of speech only when a joke marker (or a crying-laughing 😭) says so.
     subjects = hits["urgent_figure_subject"]
+    sad_marker = "emo_sad" in norm.std_set
     strong = [h for h in hits["urgent"] if not _overlaps(h, figures) and not _overlaps(h, subjects)]
     weak = [h for h in hits["urgent_weak"] + [h for h in hits["urgent"] if _overlaps(h, subjects)]
-            if not _overlaps(h, figures)] if not markers["joke"] else []
+            if not _overlaps(h, figures) and not (sad_marker and _overlaps(h, subjects))] if not markers["joke"] else []
     urgent = bool(strong or weak)
+    if not urgent:
+        # Tier 2, the safety net: a risk concept with no figure-of-speech cue is urgent (see lexicon.yaml).
+        weak = _risk_without_figure(norm, hits, markers, sender, language)
+        urgent = bool(weak)
     means, intent = hits["urgent_means"], hits["urgent_intent"]
     if means and intent and not markers["joke"] and not _overlaps(means[0], figures):
         strong = strong + means[:1] + intent[:1]
@@ -271,6 +345,8 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     activity_clauses |= {norm.clause_of[h.first] for h in hits["measure"] + hits["nav_specific"]}
     soon_clauses = {norm.clause_of[h.first] for h in hits["starts_soon"]} - activity_clauses
     other_activity_clauses = {norm.clause_of[h.first] for c in ACTIVITY_CODES if c != "work" for h in hits[c]}
+    unpaid_clauses = {norm.clause_of[h.first] for h in hits["unpaid"]}
+    joke_job_clauses = {norm.clause_of[h.first] for h in hits["joke_job"]} if markers["joke"] else set()
     for concept, code in ACTIVITY_CODES.items():
         for h in hits[concept]:
             clause = norm.clause_of[h.first]
@@ -278,18 +354,48 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
                 continue  # "jobber på sykehuset", "vakter på omsorgssenteret": a workplace, not a patient
             if concept == "work" and clause in other_activity_clauses and _inside(h, hits["work_extent"]):
                 continue  # "taking care of my son full time": the extent belongs to the other activity
+            if concept == "work" and _someone_elses(h, norm):
+                continue  # "mens samboer jobber": not the youth's work
+            if concept == "work" and _not_paid_work(h, norm, hits, unpaid_clauses, joke_job_clauses):
+                # "streamer, tjent 0 kr", "direktør i mammas kjeller lol": says something, but it is no paid job.
+                claims.append(Claim(concept, code, "unpaid", _evidence(f"activity.{concept}", text, norm, h.first,
+                                                                       h.last)))
+                continue
             status = _status(h, norm, markers)
             if status == "present" and (clause + 1 in soon_clauses or clause - 1 in soon_clauses):
                 status = "plan"
             claims.append(Claim(concept, code, status, _evidence(f"activity.{concept}", text, norm, h.first, h.last)))
             if status == "present":
                 present.setdefault(concept, h)
+    if hits["released"] and "illness_blocking" in present:
+        # "satt i varetekt, kom ut forrige uke": the stay is over.
+        release_clause = max(norm.clause_of[h.first] for h in hits["released"])
+        kept = []
+        for claim in claims:
+            if claim.concept == "illness_blocking" and claim.status == "present" and (
+                norm.clause_of[present["illness_blocking"].first] <= release_clause
+            ):
+                claim = Claim(claim.concept, claim.code, "ended", claim.evidence)
+            kept.append(claim)
+        claims = kept
+        if not any(c.concept == "illness_blocking" and c.status == "present" for c in claims):
+            del present["illness_blocking"]
     if "exchange" in hits and hits["exchange"] and "abroad" not in present:
         for h in hits["exchange"]:
             if _status(h, norm, markers) == "present":
                 present["abroad"] = h
     # Measures: who runs it decides the code (NAV, county, both, or the municipality alone).
-    measure_hits = [h for h in hits["measure"] + hits["nav_specific"] if _status(h, norm, markers) == "present"]
+    measure_all = [(h, _status(h, norm, markers)) for h in hits["measure"] + hits["nav_specific"]]
+    measure_hits = [h for h, status in measure_all if status == "present"]
+    if any(status == "negated" for _, status in measure_all) and all(
+        norm.tokens[h.first].std in _BENEFIT_WORDS for h in measure_hits
+    ):
+        measure_hits = []  # "går på AAP, er ikke i noe tiltak": money from NAV, no measure
+    for h, status in measure_all:
+        if status != "present" and not _overlaps(h, measure_hits):
+            # "NAV sa jeg skulle få et tiltak": a measure promised, not started, is still a situation.
+            claims.append(Claim("measure", "OTOV", status, _evidence("activity.measure", text, norm, h.first, h.last)))
+            break
     if measure_hits:
         def named(refs: list[Hit]) -> bool:
             # "i kommunen, ikkje NAV": a negated organiser does not run the measure.
@@ -321,8 +427,8 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
         clause_range = _clause_tokens(norm, norm.clause_of[h.first])
         span_start, span_end = norm.tokens[clause_range[0]].start, norm.tokens[clause_range[-1]].end
         found = places_in(text[span_start:span_end], county)
-        if not found and norm.tokens[h.last].std in _THERE:
-            # "jobber i Sverige. bor der": "there" is the place an earlier clause named.
+        if not found and any(norm.tokens[i].std in _THERE for i in clause_range if i >= h.last):
+            # "jobber i Sverige. bor der", "er i Spania, vi har flytta hit": the place an earlier clause named.
             found = places_in(text[: norm.tokens[h.first].start], county)
         if not found:
             continue
@@ -339,6 +445,19 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
         claims.append(Claim(concept, code, status, _evidence(f"move.{relation}", text, norm, h.first, clause_range[-1])))
         if status == "present":
             present.setdefault(concept, h)
+
+    if "abroad" not in present and not hits["holiday"]:
+        # "er i Spania med familien": staying abroad (not on a holiday) is abroad.
+        for h in hits["stay"]:
+            if _status(h, norm, markers) != "present":
+                continue
+            clause_range = _clause_tokens(norm, norm.clause_of[h.first])
+            start, end = norm.tokens[h.last].start, norm.tokens[clause_range[-1]].end
+            if any(p.relation == "abroad" for p in places_in(text[start:end], county)):
+                claims.append(Claim("abroad", "OTFU_IM", "present",
+                                    _evidence("move.abroad", text, norm, h.first, clause_range[-1])))
+                present["abroad"] = h
+                break
 
     # Being gone soon or saying goodbye: urgent unless a trip, a move, an activity or a joke explains it.
     if not urgent and hits["urgent_gone"] and not markers["joke"] and not hits["urgent_alibi"] and not present:
