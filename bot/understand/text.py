@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 
-import simplemma
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
@@ -41,7 +42,6 @@ _NEW_CLAUSE_AFTER_AND = frozenset(
 )
 _AND = frozenset({"og", "and", "å"})
 _STEMMER = snowballstemmer.stemmer("norwegian")
-_LEMMA_LANGS = ("nb", "nn")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,24 +69,73 @@ class Normalised:
     key_set: frozenset[str] = frozenset()
 
 
+class _WordList:
+    """The nb/nn/en dictionary words and their lemma keys (data/words.txt.gz, made by build_lemmas).
+
+    Kept as one sorted string searched by bisection: splitting 876 000 lines into a set costs more start-up
+    time than a reader spends on thousands of replies, and each word is looked up once (lru_cache below).
+    """
+
+    def __init__(self) -> None:
+        self._blob: str | None = None
+
+    def _load(self) -> str:
+        raw = gzip.decompress((files("bot.understand") / "data" / "words.txt.gz").read_bytes()).decode("utf-8")
+        header_end = raw.index("\n") + 1  # the first line names the versions the list was made from
+        return raw[header_end:]
+
+    def entry(self, word: str) -> str | None:
+        """The list's line for `word` ("word", "word\tkey" or "word\tkey\t-"), None when absent."""
+        blob = self._blob
+        if blob is None:
+            blob = self._blob = self._load()
+        lo, hi = 0, len(blob)
+        # lo and hi are always line starts (or the end); every line ends with "\n".
+        while lo < hi:
+            mid = (lo + hi) // 2
+            newline = blob.rfind("\n", lo, mid)
+            start = newline + 1 if newline >= 0 else lo
+            end = blob.find("\n", start)
+            line = blob[start:end]
+            tab = line.find("\t")
+            form = line if tab < 0 else line[:tab]
+            if form == word:
+                return line
+            if form < word:
+                lo = end + 1
+            else:
+                hi = start
+        return None
+
+
+WORD_LIST = _WordList()
+
+
+@lru_cache(maxsize=65536)
+def _word_entry(word: str) -> tuple[bool, str | None]:
+    """(is a dictionary word, lemma key when it differs from the word's own stem) for one casefolded word."""
+    line = WORD_LIST.entry(unicodedata.normalize("NFC", word))
+    if line is None:
+        return False, None
+    parts = line.split("\t")
+    return len(parts) < 3, (parts[1] if len(parts) > 1 else None)
+
+
 @lru_cache(maxsize=65536)
 def word_key(std: str) -> str:
-    """The inflection-insensitive key of a word: Norwegian lemma (simplemma), then the Snowball stem."""
+    """The inflection-insensitive key of a word: the Snowball stem of its nb/nn lemma (as simplemma reads it).
+
+    The lemmas come from the generated word list; a word no dictionary knows gets its own stem.
+    """
     if not std.isalpha():
         return std
-    try:
-        lemma = simplemma.lemmatize(std, lang=_LEMMA_LANGS)
-    except Exception:  # simplemma has no contract for odd scripts; the stem alone is still useful
-        lemma = std
-    return _STEMMER.stemWord(lemma.casefold())
+    key = _word_entry(std)[1]
+    return key if key is not None else _STEMMER.stemWord(unicodedata.normalize("NFC", std))
 
 
-@lru_cache(maxsize=65536)
 def is_dictionary_word(word: str) -> bool:
-    try:
-        return bool(simplemma.is_known(word, lang=("nb", "nn", "en")))
-    except Exception:
-        return False
+    """Whether simplemma's nb, nn or en dictionary knows the (casefolded) word."""
+    return _word_entry(word)[0]
 
 
 class Vocabulary:
