@@ -31,7 +31,8 @@ class Hit:
 
 def _load_yaml(name: str) -> dict[str, Any]:
     with (_DATA / name).open(encoding="utf-8") as handle:
-        loaded = yaml.safe_load(handle)
+        # libyaml's loader: the same data as yaml.safe_load, ten times faster (start-up of every command).
+        loaded = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(loaded, dict):
         raise LexiconError(f"{name}: expected a mapping at the top")
     return loaded
@@ -82,26 +83,58 @@ def _std(word: str) -> str:
     return mapped[0] if len(mapped) == 1 else word.casefold()
 
 
-def _alternative(alt: str) -> str:
-    """One alternative of a pattern token as a regex over one `std:key:f ` element (without the space)."""
-    if alt == "@name":
-        return r"[^ :|]+:[^ :|]+:N"
-    if alt == "_":
-        return r"[^ :|]+:[^ :|]+:[wN]"
-    if alt.startswith("="):
-        words = alt[1:]
-        VOCABULARY.known.add(_std(words))
-        return re.escape(_std(words)) + r":[^ :|]+:[wN]"
-    if alt.endswith("*") and len(alt) > 1:
-        prefix = alt[:-1].casefold()
-        return re.escape(prefix) + r"[^ :|]*:[^ :|]+:[wN]"
-    if alt.startswith("*") and len(alt) > 1:
-        # Norwegian compounds put the head last: "*institusjon" is ungdomsinstitusjon, rusinstitusjon, ...
-        suffix = alt[1:].casefold()
-        return r"[^ :|]*" + re.escape(suffix) + r":[^ :|]+:[wN]"
-    std = _std(alt)
-    VOCABULARY.known.add(std)
-    return r"[^ :|]+:" + re.escape(word_key(std)) + r":[wN]"
+_ELEMENT = r"[^ :|]+:[^ :|]+:[wN]"
+
+
+def _alternatives(alts: list[str]) -> str:
+    """A pattern token's alternatives ("a|=b|c*") as one regex over one `std:key:f` element (no space).
+
+    Every alternative matches exactly one whole element, so alternatives of one kind share one regex
+    ("[^ :|]+:(?:jobb|skol):[wN]" rather than one copy per word): the same strings match, and the
+    regexes compile several times faster than one branch per word.
+    """
+    exact: list[str] = []
+    keys: list[str] = []
+    prefixes: list[str] = []
+    suffixes: list[str] = []
+    names = anything = False
+    for alt in alts:
+        if alt == "@name":
+            names = True
+        elif alt == "_":
+            anything = True
+        elif alt.startswith("="):
+            std = _std(alt[1:])
+            VOCABULARY.known.add(std)
+            exact.append(std)
+        elif alt.endswith("*") and len(alt) > 1:
+            prefixes.append(alt[:-1].casefold())
+        elif alt.startswith("*") and len(alt) > 1:
+            # Norwegian compounds put the head last: "*institusjon" is ungdomsinstitusjon, rusinstitusjon, ...
+            suffixes.append(alt[1:].casefold())
+        else:
+            std = _std(alt)
+            VOCABULARY.known.add(std)
+            keys.append(word_key(std))
+    if anything:
+        return _ELEMENT  # "_" is any element: every other alternative is one of them
+
+    def one_of(words: list[str]) -> str:
+        unique = sorted(set(words), key=lambda w: (-len(w), w))
+        return re.escape(unique[0]) if len(unique) == 1 else "(?:" + "|".join(map(re.escape, unique)) + ")"
+
+    out: list[str] = []
+    if names:
+        out.append(r"[^ :|]+:[^ :|]+:N")
+    if exact:
+        out.append(one_of(exact) + r":[^ :|]+:[wN]")
+    if keys:
+        out.append(r"[^ :|]+:" + one_of(keys) + r":[wN]")
+    if prefixes:
+        out.append(one_of(prefixes) + r"[^ :|]*:[^ :|]+:[wN]")
+    if suffixes:
+        out.append(r"[^ :|]*" + one_of(suffixes) + r":[^ :|]+:[wN]")
+    return "|".join(out)
 
 
 def split_pattern(pattern: str) -> list[str]:
@@ -169,11 +202,11 @@ def compile_pattern(pattern: str) -> str:
             out.append(r"(?:(?<=^ )|(?<=\| ))")
             continue
         if raw_token.startswith("!"):
-            alts = "|".join(_alternative(a) for a in raw_token[1:].split("|") if a)
+            alts = _alternatives([a for a in raw_token[1:].split("|") if a])
             out.append(rf"(?!(?:{alts}) )")
             continue
         words = [a for a in raw_token.split("|") if a and a != "$"]
-        alts = "|".join(_alternative(a) for a in words)
+        alts = _alternatives(words) if words else ""
         if not alts:
             raise LexiconError(f"empty token in pattern {pattern!r}")
         if "$" in raw_token.split("|"):
