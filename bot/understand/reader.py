@@ -69,11 +69,17 @@ _APPLICATION_WORDS = ("søknad", "cv", "application", "jobbsøknad")
 _THERE = frozenset({"der", "dær", "there", "deroppe", "dernede", "borte", "hit", "here", "hitover", "hitta"})
 # A negation inside the matched words undoes these ("går ikke på skolen"); other concepts spell theirs on purpose.
 _NEGATABLE_INSIDE = frozenset({"school", "work", "apprentice", "private_school", "military", "folk_high_school"})
+_SERVICE_WORDS = frozenset(
+    "opplegg opplegget tilbud tilbudet tilbod oppfølging hjelp hjelpa møte møter program programmet veiledning "
+    "rettleiing dere deres dokker dykk".split()
+)
+_WENT = frozenset({"gikk", "gjekk", "went", "attended"})
 # Money from NAV, not a measure: "på AAP, ikke i noe tiltak" is no measure at all.
 _BENEFIT_WORDS = frozenset({"aap", "arbeidsavklaringspenger", "arbeidsavklaringspengar"})
 _CLAUSE_GUARD = 6  # how many words before an activity a negation may stand and still belong to it
 # The writer's own voice (tier-2 urgency): first-person words; "i" only counts in English ("i" is "in" in Norwegian).
 _FIRST_PERSON = frozenset("jeg meg min mi mitt mine vi oss selv sjølv me my myself mine we us".split())
+_SUBJECT_SELF = frozenset({"jeg", "i", "vi", "we", "og", "and"})  # possessives ("mannen min") do not stop
 _THIRD_PERSON = frozenset(
     "han hun ho hen ham henne dem de dei he she him they them".split()
     + [w.lstrip("=") for w in lx.GROUPS.get("parent", "").split("|") + lx.GROUPS.get("relative", "").split("|")]
@@ -175,12 +181,12 @@ def _status(hit: Hit, norm: Normalised, markers: dict[str, list[Hit]]) -> str:
     return "present"
 
 
-def _not_paid_work(
-    hit: Hit, norm: Normalised, hits: dict[str, list[Hit]], unpaid_clauses: set[int], joke_job_clauses: set[int]
-) -> bool:
-    """Work that earns nothing: no income anywhere in the reply, unpaid in its clause, or a joke job."""
+def _not_paid_work(hit: Hit, norm: Normalised, hits: dict[str, list[Hit]], joke_job_clauses: set[int]) -> bool:
+    """Work that earns nothing: no income anywhere in the reply, unpaid right beside it, or a joke job."""
     clause = norm.clause_of[hit.first]
-    return bool(hits["no_income"]) or clause in unpaid_clauses or clause in joke_job_clauses
+    # "jobber frivillig i Røde Kors og deltid på Kiwi": "frivillig" belongs to the job next to it, not to both.
+    unpaid = any(norm.clause_of[u.first] == clause and hit.first - 3 <= u.first <= hit.last + 3 for u in hits["unpaid"])
+    return bool(hits["no_income"]) or unpaid or clause in joke_job_clauses
 
 
 def _someone_elses(hit: Hit, norm: Normalised) -> bool:
@@ -190,7 +196,7 @@ def _someone_elses(hit: Hit, norm: Normalised) -> bool:
         if norm.clause_of[i] != clause:
             return False
         word = norm.tokens[i].std
-        if word in _FIRST_PERSON or word in ("i", "og", "and"):
+        if word in _SUBJECT_SELF:
             return False  # "pappa og jeg jobber", "I work": the youth works too
         if word in _THIRD_PERSON:
             return True
@@ -229,7 +235,8 @@ def _risk_without_figure(
     def literal(h: Hit) -> bool:
         return norm.clause_of[h.first] not in figure_clauses and not _overlaps(h, hits["not_urgent"])
 
-    found = [h for h in hits["urgent_risk_harm"] if literal(h)]
+    # A trivial subject makes "dying" a figure; it does not make a threat or a forced marriage one.
+    found = [h for h in hits["urgent_risk_harm"] if not _overlaps(h, hits["not_urgent"])]
     found += [h for h in hits["urgent_risk_life"]
               if literal(h) and (sender == "guardian" or _own_voice(norm, h, language))]
     if hits["urgent_help_word"] and not figure_clauses:
@@ -267,9 +274,13 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     # "skolen dreper meg" reads as a figure of speech only when a joke marker (or a crying-laughing 😭) says so.
     subjects = hits["urgent_figure_subject"]
     sad_marker = "emo_sad" in norm.std_set
+    # "orker ikke noe opplegg fra dere" refuses the service; "orker ikke noe" alone may be despair.
+    refusals = [h for h in hits["decline_service"]
+                if any(norm.tokens[i].std in _SERVICE_WORDS for i in range(h.first, h.last + 1))]
     strong = [h for h in hits["urgent"] if not _overlaps(h, figures) and not _overlaps(h, subjects)]
     weak = [h for h in hits["urgent_weak"] + [h for h in hits["urgent"] if _overlaps(h, subjects)]
-            if not _overlaps(h, figures) and not (sad_marker and _overlaps(h, subjects))] if not markers["joke"] else []
+            if not _overlaps(h, figures) and not (sad_marker and _overlaps(h, subjects))
+            and not _overlaps(h, refusals)] if not markers["joke"] else []
     urgent = bool(strong or weak)
     if not urgent:
         # Tier 2, the safety net: a risk concept with no figure-of-speech cue is urgent (see lexicon.yaml).
@@ -345,18 +356,23 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     activity_clauses |= {norm.clause_of[h.first] for h in hits["measure"] + hits["nav_specific"]}
     soon_clauses = {norm.clause_of[h.first] for h in hits["starts_soon"]} - activity_clauses
     other_activity_clauses = {norm.clause_of[h.first] for c in ACTIVITY_CODES if c != "work" for h in hits[c]}
-    unpaid_clauses = {norm.clause_of[h.first] for h in hits["unpaid"]}
     joke_job_clauses = {norm.clause_of[h.first] for h in hits["joke_job"]} if markers["joke"] else set()
+    # "takk for at dere tenker på meg": the words of a thank-you state nothing ("tenker" is not "vurderer").
+    hits["idle"] = [h for h in hits["idle"] if not _inside(h, hits["ack_phrase"])]
+    asked = hits["help_request"]
+    quit_school = bool(markers["ended"])
     for concept, code in ACTIVITY_CODES.items():
         for h in hits[concept]:
             clause = norm.clause_of[h.first]
+            if _inside(h, hits["ack_phrase"]):
+                continue
             if concept.startswith("illness") and _workplace(h, hits["work"], norm):
                 continue  # "jobber på sykehuset", "vakter på omsorgssenteret": a workplace, not a patient
             if concept == "work" and clause in other_activity_clauses and _inside(h, hits["work_extent"]):
                 continue  # "taking care of my son full time": the extent belongs to the other activity
             if concept == "work" and _someone_elses(h, norm):
                 continue  # "mens samboer jobber": not the youth's work
-            if concept == "work" and _not_paid_work(h, norm, hits, unpaid_clauses, joke_job_clauses):
+            if concept == "work" and _not_paid_work(h, norm, hits, joke_job_clauses):
                 # "streamer, tjent 0 kr", "direktør i mammas kjeller lol": says something, but it is no paid job.
                 claims.append(Claim(concept, code, "unpaid", _evidence(f"activity.{concept}", text, norm, h.first,
                                                                        h.last)))
@@ -364,6 +380,12 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
             status = _status(h, norm, markers)
             if status == "present" and (clause + 1 in soon_clauses or clause - 1 in soon_clauses):
                 status = "plan"
+            if status == "present" and (_overlaps(h, asked) or clause in norm.question_clauses and any(
+                norm.clause_of[a.first] == clause for a in asked
+            )):
+                status = "question"  # "har jeg rett på videregående?", "any jobs?": asked for, not done
+            if status == "present" and concept == "school" and quit_school and norm.tokens[h.first].std in _WENT:
+                status = "ended"  # "gikk på Tangen, men slutta i vg1": the school attended is over
             claims.append(Claim(concept, code, status, _evidence(f"activity.{concept}", text, norm, h.first, h.last)))
             if status == "present":
                 present.setdefault(concept, h)
