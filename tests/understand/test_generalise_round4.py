@@ -37,6 +37,8 @@ def _code(text: str, county: str = "Vestland") -> str | None:
         "i feel dead inside",
         "everyone would be better off without me",
         "i wanna kms",
+        "ingen vits å leve på denne måten",
+        "no reason to live",
         # threats, fear of a person, violence
         "jeg er redd for stefaren min",
         "im scared of my boyfriend",
@@ -79,6 +81,13 @@ def test_risk_concepts_without_a_figure_cue_are_urgent(text: str) -> None:
         "ser ingen vits med skolen",
         "no point applying now",
         "orker ikke noe opplegg fra dere",
+        # living somewhere is not being alive
+        "vil ikke leve på NAV resten av livet",
+        "i dont want to live in Oslo anymore",
+        "no reason to live at home when i work in Bergen",
+        "hva er vitsen med alt dette papirarbeidet",
+        "gamer til jeg dør",
+        "kan dere hjelpe? er tvunget til å velge linje nå",
     ],
 )
 def test_figures_of_speech_and_trivial_worries_are_not_urgent(text: str) -> None:
