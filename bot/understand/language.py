@@ -111,10 +111,8 @@ def detect_language(text: str) -> str:
         if len(words) >= 6 and en * 3 < len(words):
             return _from_lingua(text)
         return "en"
-    if norwegian * 4 < len(words) and len(words) >= 5:
-        guess = _from_lingua(text)
-        if guess == "other" and norwegian == 0:
-            return "other"
+    # Here norwegian >= 1 (none of either returned above, more English returned above), so a mostly-unknown
+    # reply with some Norwegian stays Norwegian: asking lingua could not change the answer, only cost time.
     if nn > nb:
         return "nn"
     return "nb"

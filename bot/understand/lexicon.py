@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -363,22 +364,28 @@ class TriggerIndex:
 
     def candidates(self, norm: Normalised) -> set[str]:
         found = set(self.always)
+        by_std, by_key, affixed = self.by_std, self.by_key, self._affixed_for
         for word in norm.std_set:
-            names = self.by_std.get(word)
+            names = by_std.get(word)
+            if names:
+                found |= names
+            names = affixed(word)
             if names:
                 found |= names
         for key in norm.key_set:
-            names = self.by_key.get(key)
+            names = by_key.get(key)
             if names:
                 found |= names
-        for name, prefixes, suffixes in self.affixed:
-            if name in found:
-                continue
-            for word in norm.std_set:
-                if (prefixes and word.startswith(prefixes)) or (suffixes and word.endswith(suffixes)):
-                    found.add(name)
-                    break
         return found
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - one index per process (CONCEPT_INDEX); words repeat across replies
+    def _affixed_for(self, word: str) -> frozenset[str]:
+        """The concepts one of whose prefixes starts `word` or whose suffixes end it."""
+        return frozenset(
+            name
+            for name, prefixes, suffixes in self.affixed
+            if (prefixes and word.startswith(prefixes)) or (suffixes and word.endswith(suffixes))
+        )
 
 
 CONCEPT_INDEX = TriggerIndex(CONCEPTS)
