@@ -39,6 +39,9 @@ def _code(text: str, county: str = "Vestland") -> str | None:
         "i wanna kms",
         "ingen vits å leve på denne måten",
         "no reason to live",
+        "ser ikke poenget med noe lenger",
+        "no one would care if i was gone",
+        "my family wants me to marry my cousin",
         # threats, fear of a person, violence
         "jeg er redd for stefaren min",
         "im scared of my boyfriend",
@@ -87,6 +90,7 @@ def test_risk_concepts_without_a_figure_cue_are_urgent(text: str) -> None:
         "no reason to live at home when i work in Bergen",
         "hva er vitsen med alt dette papirarbeidet",
         "gamer til jeg dør",
+        "ser ikke poenget med å søke på noe mer",
         "kan dere hjelpe? er tvunget til å velge linje nå",
     ],
 )
