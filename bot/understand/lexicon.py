@@ -87,7 +87,37 @@ def _std(word: str) -> str:
 _ELEMENT = r"[^ :|]+:[^ :|]+:[wN]"
 
 
-def _alternatives(alts: list[str]) -> str:
+def _one_of(words: list[str]) -> str:
+    """Words as one regex that branches letter by letter ("(?:jobb(?:er)?|skol)"): the regex engine tries the
+    branches of an alternation one after another, so 300 words cost 300 tries; the letter tree costs a few.
+
+    Only for words followed by something they cannot contain (":" or a word run up to ":"), where which
+    word matches first cannot change what the whole pattern matches.
+    """
+    tree: dict[str, Any] = {}
+    for word in set(words):
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        if "" in node:
+            return "(?:" + "|".join(branches) + ")?"
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return emit(tree)
+
+
+def _flat_one_of(words: list[str]) -> str:
+    unique = sorted(set(words), key=lambda w: (-len(w), w))
+    return re.escape(unique[0]) if len(unique) == 1 else "(?:" + "|".join(map(re.escape, unique)) + ")"
+
+
+def _alternatives(alts: list[str], *, tree: bool = False) -> str:
     """A pattern token's alternatives ("a|=b|c*") as one regex over one `std:key:f` element (no space).
 
     Every alternative matches exactly one whole element, so alternatives of one kind share one regex
@@ -120,10 +150,7 @@ def _alternatives(alts: list[str]) -> str:
     if anything:
         return _ELEMENT  # "_" is any element: every other alternative is one of them
 
-    def one_of(words: list[str]) -> str:
-        unique = sorted(set(words), key=lambda w: (-len(w), w))
-        return re.escape(unique[0]) if len(unique) == 1 else "(?:" + "|".join(map(re.escape, unique)) + ")"
-
+    one_of = _one_of if tree else _flat_one_of
     out: list[str] = []
     if names:
         out.append(r"[^ :|]+:[^ :|]+:N")
@@ -285,8 +312,35 @@ class Concept:
         return any(word.endswith(t.suffixes) for word in std) if t.suffixes else False
 
 
+def _first_element_alternatives(pattern: str) -> list[str] | None:
+    """The alternatives of the first token that consumes a word ("^" and "!x" only look), None when unsure.
+
+    A non-empty match of the pattern starts at a word one of these matches. None when that word can be any
+    (a gap "..", "_") or when the pattern starts in a way this does not reason about ("$").
+    """
+    for token in split_pattern(pattern):
+        if token == "^" or token.startswith("!"):
+            continue
+        if token == "$" or _GAP.match(token):
+            return None
+        group = _group_alternatives(token)
+        if group is not None:
+            found: list[str] = []
+            for alt in group:
+                inner = _first_element_alternatives(alt)
+                if inner is None:
+                    return None
+                found.extend(inner)
+            return found
+        # "a|$": at the start of a word the "$" half cannot hold (a word is not the end of a clause).
+        alts = [a for a in token.split("|") if a and a != "$"]
+        return None if not alts or "_" in alts else alts
+    return None
+
+
 def compile_concept(name: str, patterns: list[Any]) -> Concept:
     parts: list[str] = []
+    first_words: list[str] | None = []
     std: set[str] = set()
     keys: set[str] = set()
     prefixes: set[str] = set()
@@ -300,6 +354,8 @@ def compile_concept(name: str, patterns: list[Any]) -> Concept:
             parts.append(compile_pattern(str(pattern)))
         except (LexiconError, re.error) as exc:
             raise LexiconError(f"lexicon concept {name!r}, pattern {pattern!r}: {exc}") from exc
+        first = _first_element_alternatives(str(pattern))
+        first_words = None if first is None or first_words is None else first_words + first
         found = _first_token_triggers(str(pattern))
         if found is None:
             always = True
@@ -308,7 +364,11 @@ def compile_concept(name: str, patterns: list[Any]) -> Concept:
             keys |= found[1]
             prefixes |= found[2]
             suffixes |= found[3]
-    regex = re.compile(r"(?<= )(?:" + "|".join(parts) + ")") if parts else re.compile(r"(?!x)x")
+    # A look at the first word before trying every pattern: the regex engine tries each branch of an
+    # alternation in turn at every word, and most words start none of a concept's patterns. It never changes
+    # a non-empty match (one always starts at such a word); empty matches are skipped by _run anyway.
+    guard = rf"(?=(?:{_alternatives(first_words, tree=True)}) )" if first_words else ""
+    regex = re.compile(r"(?<= )" + guard + "(?:" + "|".join(parts) + ")") if parts else re.compile(r"(?!x)x")
     triggers = None if always else Triggers(frozenset(std), frozenset(keys), tuple(sorted(prefixes)), tuple(sorted(suffixes)))
     return Concept(name, regex, triggers)
 
