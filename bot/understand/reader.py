@@ -246,6 +246,30 @@ def _risk_without_figure(
     return found
 
 
+def _urgent_structures(norm: Normalised, hits: dict[str, list[Hit]]) -> list[Hit]:
+    """Tier-3 urgency: structures over the whole reply that phrase lists keep missing.
+
+    A last message (telling someone close "I love them", sorry for everything) is urgent on its own; a means or
+    method (a bridge, a wall to drive into, pills, a rope) is urgent with thinking, planning, wanting or a time
+    anywhere in the reply, unless the reply is about work, cooking, sport or a doctor's pills. Having a plan is
+    urgent with "do it" or a time; being controlled is urgent with being kept from going out or having friends.
+    """
+    figures = hits["not_urgent"]
+    found = [h for h in hits["urgent_farewell"] if not _overlaps(h, figures)]
+    if hits["urgent_control"] and hits["urgent_confined"]:
+        found += hits["urgent_control"][:1] + hits["urgent_confined"][:1]
+    if hits["urgent_plan"] and hits["urgent_plan_when"]:
+        found += hits["urgent_plan"][:1] + hits["urgent_plan_when"][:1]
+    if hits["urgent_method_alibi"]:
+        return found
+    # Trivial subjects are no figure cue here: "drive into the traffic", "crash the car" are the method itself.
+    methods = [h for h in hits["urgent_method"] if not _overlaps(h, figures)]
+    thinking = [h for h in hits["urgent_think"] if not _overlaps(h, methods)]
+    if methods and thinking:
+        found += methods[:1] + thinking[:1]
+    return found
+
+
 def read(text: str, *, sender: str = "youth", age: int | None = None, county: str | None = None) -> Reading:
     """Read one reply. Pure and deterministic; never raises on any string."""
     if not isinstance(text, str):
@@ -285,6 +309,9 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     if not urgent:
         # Tier 2, the safety net: a risk concept with no figure-of-speech cue is urgent (see lexicon.yaml).
         weak = _risk_without_figure(norm, hits, markers, sender, language)
+        urgent = bool(weak)
+    if not urgent and not markers["joke"]:
+        weak = _urgent_structures(norm, hits)
         urgent = bool(weak)
     means, intent = hits["urgent_means"], hits["urgent_intent"]
     if means and intent and not markers["joke"] and not _overlaps(means[0], figures):
