@@ -112,6 +112,9 @@ URGENT: dict[str, list[str]] = {
         "har kniven klar",
         "thought about crashing the car on purpose",
         "i stopped eating because i want to disappear",
+        "har jobb, men tenker ofte på å køyre i ein vegg på veg heim",
+        "jobber på lager og vurderer å kjøre i et tre med vilje",
+        "work is fine but ive thought about swerving into a truck",
     ],
     "self_harm": [
         "jeg kutter meg igjen",
