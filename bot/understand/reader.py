@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from bot.understand import lexicon as lx
 from bot.understand.language import detect_language
 from bot.understand.lexicon import Hit
-from bot.understand.text import Normalised, normalise
+from bot.understand.text import Normalised, Token, normalise
 from bot.understand.where import places_in
 
 # Activity concepts of the lexicon and the status code each claims when it is the present.
@@ -65,6 +65,10 @@ _QUESTION_OPENERS = frozenset(
 )
 _LETTER_WORDS = frozenset("brev brevet brevene brevane post posten letter letters mail email e-post epost".split())
 _MESSAGE_KEYS = ("melding", "sms", "text", "messag")
+# A stop word that may end a clause as an opt-out ("bare stopp"), but only when nothing else is said with it.
+_CLAUSE_END_STOPS = frozenset({"stop", "stopp", "stopper", "stoppe", "avslutt", "slutt", "stans", "quit"})
+_CALL_WORDS = frozenset({"ringe", "ring", "ringer", "ringa", "ringje", "call", "calling", "phone", "phoning", "oppringing"})
+_INSTEAD = frozenset({"heller", "instead", "rather", "isteden", "istedet", "stedet", "staden", "istaden", "men", "but"})
 _APPLICATION_WORDS = ("søknad", "cv", "application", "jobbsøknad")
 _THERE = frozenset({"der", "dær", "there", "deroppe", "dernede", "borte", "hit", "here", "hitover", "hitta"})
 # A negation inside the matched words undoes these ("går ikke på skolen"); other concepts spell theirs on purpose.
@@ -206,9 +210,17 @@ def _someone_elses(hit: Hit, norm: Normalised) -> bool:
 def _bare_stop(norm: Normalised) -> bool:
     """One stop word and nothing but filler and emoji around it ("stop pls bruh", "STOPP nå da!!!")."""
     stops = [t for t in norm.tokens if t.std in lx.STOP_WORDS]
-    if len(stops) != 1 or len(norm.tokens) > 6:
+    if len(stops) != 1 or len(norm.tokens) > 8:
         return False
     return all(t.std in lx.STOP_WORDS or t.std in lx.STOP_FILLERS or t.std.startswith("emo_") for t in norm.tokens)
+
+
+def _stops_calling(hit: Hit, norm: Normalised, clause: list[Token]) -> bool:
+    """The thing to stop is calling ("slutte å ringe", "stop calling"), and messages are welcome instead."""
+    after = [norm.tokens[i].std for i in range(hit.first, min(hit.last + 3, len(norm.tokens)))]
+    if not any(w in _CALL_WORDS for w in after):
+        return False
+    return any(t.std in _INSTEAD for t in clause) or not any(t.key.startswith(_MESSAGE_KEYS) for t in clause)
 
 
 def _own_voice(norm: Normalised, hit: Hit, language: str) -> bool:
@@ -332,6 +344,12 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
         about_messages = any(t.key.startswith(_MESSAGE_KEYS) for t in words)
         if about_letters and not about_messages:
             continue
+        if h.first == h.last and norm.tokens[h.first].std in _CLAUSE_END_STOPS and not about_messages and not all(
+            t.std in lx.STOP_WORDS or t.std in lx.STOP_FILLERS or t.std.startswith("emo_") for t in words
+        ):
+            continue  # "I just want it all to stop": a stop word needs an object about messages or to stand alone
+        if _stops_calling(h, norm, words):
+            continue  # "slutte å ringe og heller sende melding": a channel preference, not an opt-out
         opt_out_hits.append(h)
     if not opt_out_hits and _bare_stop(norm):
         opt_out_hits = [Hit("opt_out", i, i) for i, t in enumerate(norm.tokens) if t.std in lx.STOP_WORDS][:1]

@@ -197,6 +197,20 @@ URGENT: dict[str, list[str]] = {
         "got kicked out and have nowhere to sleep tonight",
         "im homeless since yesterday",
     ],
+    "abuse_told_indirectly": [
+        "bestefar har gjort ting mot meg som ikkje er greitt",
+        "he keeps doing things to me when mum is at work",
+        "stebroren min tar på meg når ingen ser",
+    ],
+    "means_disclosed": [
+        "har pillene klare i skapet. bare så dere vet",
+        "eg har eit tau i garasjen, berre så nokon veit det",
+        "i have a rope in my closet. just so someone knows",
+    ],
+    "gone_soon_dialect": [
+        "æ e itj her så mykje lenger",
+        "eg er ikkje her så lenge til uansett",
+    ],
     "guardian_reports": [
         "sønnen min snakker om å ta livet sitt",
         "datteren min skader seg selv",
@@ -210,6 +224,9 @@ URGENT: dict[str, list[str]] = {
 }
 
 NEAR_MISSES: list[str] = [
+    "i want the rain to stop lol",
+    "har tauet klart i båten til fisketuren",
+    "bare så dere vet, jeg har flyttet",
     # intensifiers and figures of speech
     "dødskjedelig i dag",
     "daudsliten etter jobb",
