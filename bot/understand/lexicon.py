@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,6 +45,9 @@ _PRIVATE = _load_yaml("lexicon_private_schools.yaml")
 
 
 def _split_mapping(raw: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    wrong = [k for k in raw if not isinstance(k, str)]
+    if wrong:
+        raise LexiconError(f"lexicon.yaml: dialect spellings {wrong!r} are not words: quote them ('no': nå)")
     return {str(k).casefold(): tuple(str(v).casefold().split()) for k, v in raw.items()}
 
 
@@ -54,10 +58,28 @@ for _meaning, _chars in _RAW["emoji"].items():
     for _char in _chars:
         EMOJI[_char] = f"emo_{_meaning}"
         EMOJI[_char + "\ufe0f"] = f"emo_{_meaning}"
-ACK_WORDS: frozenset[str] = frozenset(str(w) for w in _RAW["ack_words"])
-STOP_WORDS: frozenset[str] = frozenset(str(w) for w in _RAW["stop_words"])
-STOP_FILLERS: frozenset[str] = frozenset(str(w) for w in _RAW["stop_fillers"])
-NEGATION: frozenset[str] = frozenset(str(w) for w in _RAW["negation"])
+
+
+def _word_list(name: str) -> frozenset[str]:
+    """A list of words from lexicon.yaml; YAML 1.1 reads a bare yes/no/on/off as a boolean, so insist on strings."""
+    words = _RAW.get(name)
+    if not isinstance(words, list):
+        raise LexiconError(f"lexicon.yaml: {name} must be a list of words")
+    wrong = [w for w in words if not isinstance(w, str)]
+    if wrong:
+        raise LexiconError(f"lexicon.yaml: {name} holds {wrong!r}, not words: quote them ('no', 'yes', 'on', 'off')")
+    return frozenset(words)
+
+
+for _name in ("ack_words", "stop_words", "stop_fillers", "negation", "joke_markers"):
+    _word_list(_name)
+for _name, _words in (_RAW.get("groups") or {}).items():
+    if not isinstance(_words, list) or not all(isinstance(w, str) for w in _words):
+        raise LexiconError(f"lexicon.yaml: group {_name} must be a list of quoted words")
+ACK_WORDS: frozenset[str] = _word_list("ack_words")
+STOP_WORDS: frozenset[str] = _word_list("stop_words")
+STOP_FILLERS: frozenset[str] = _word_list("stop_fillers")
+NEGATION: frozenset[str] = _word_list("negation")
 
 
 # Named word groups ("%relative"): one list of words used by many patterns, spelt once (see lexicon.yaml).
@@ -379,6 +401,27 @@ def _marker_list(name: str) -> Concept:
 
 _concepts_raw: dict[str, list[Any]] = dict(_RAW["concepts"])
 _concepts_raw["private_school"] = list(_PRIVATE["private_school"])
+
+
+def _institution_patterns() -> tuple[list[str], list[str]]:
+    """Hospitals, psychiatric units, treatment places and prisons (data/institutions.csv) as two phrase lists:
+    names that say "institution" on their own, and names that are also places or words ("Ila", "Ullevål") and
+    count only beside a verb of staying there (the reader checks that)."""
+    clear: list[str] = []
+    stay: list[str] = []
+    with (_DATA / "institutions.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for line, row in enumerate(rows, start=2):
+        if row.get("context") not in ("any", "stay") or not (row.get("name") or "").strip():
+            raise LexiconError(f"institutions.csv line {line}: needs a name and context 'any' or 'stay'")
+        for name in {row["name"], *(row.get("alt_names") or "").split(";")}:
+            words = re.findall(r"[^\W_]+(?:-[^\W_]+)*", name.casefold())
+            if words:
+                (clear if row["context"] == "any" else stay).append(" ".join(f"={w}" for w in words))
+    return sorted(set(clear)), sorted(set(stay))
+
+
+_concepts_raw["institution"], _concepts_raw["institution_if_staying"] = _institution_patterns()
 CONCEPTS: dict[str, Concept] = {name: compile_concept(name, pats or []) for name, pats in _concepts_raw.items()}
 PLAN = _marker_list("plan_markers")
 STARTED = _marker_list("started_markers")
@@ -429,9 +472,9 @@ class TriggerIndex:
             names = by_std.get(word)
             if names:
                 found |= names
-            names = affixed(word)
-            if names:
-                found |= names
+            affixed_names = affixed(word)
+            if affixed_names:
+                found |= affixed_names
         for key in norm.key_set:
             names = by_key.get(key)
             if names:

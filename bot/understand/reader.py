@@ -69,6 +69,11 @@ _MESSAGE_KEYS = ("melding", "sms", "text", "messag")
 _CLAUSE_END_STOPS = frozenset({"stop", "stopp", "stopper", "stoppe", "avslutt", "slutt", "stans", "quit"})
 _CALL_WORDS = frozenset({"ringe", "ring", "ringer", "ringa", "ringje", "call", "calling", "phone", "phoning", "oppringing"})
 _INSTEAD = frozenset({"heller", "instead", "rather", "isteden", "istedet", "stedet", "staden", "istaden", "men", "but"})
+_UNTIL = frozenset({"til", "until", "till", "utover"})
+_STAY_VERBS = frozenset(
+    "ligger ligg låg lå innlagt innlagd soner sonar sitter sit satt inne overført overflytta plassert sendt "
+    "admitted inpatient serving lying".split()
+)
 _APPLICATION_WORDS = ("søknad", "cv", "application", "jobbsøknad")
 _THERE = frozenset({"der", "dær", "there", "deroppe", "dernede", "borte", "hit", "here", "hitover", "hitta"})
 # A negation inside the matched words undoes these ("går ikke på skolen"); other concepts spell theirs on purpose.
@@ -140,10 +145,10 @@ def _overlaps(hit: Hit, others: list[Hit]) -> bool:
     return any(not (hit.last < o.first or hit.first > o.last) for o in others)
 
 
-def _workplace(hit: Hit, work: list[Hit], norm: Normalised) -> bool:
+def _workplace(hit: Hit, work: list[Hit], norm: Normalised, reach: int = 3) -> bool:
     """The place just after a work phrase in the same clause is where the youth works."""
     clause = norm.clause_of[hit.first]
-    return any(norm.clause_of[w.first] == clause and 0 <= hit.first - w.last <= 3 for w in work)
+    return any(norm.clause_of[w.first] == clause and 0 <= hit.first - w.last <= reach for w in work)
 
 
 def _inside(hit: Hit, others: list[Hit]) -> bool:
@@ -178,6 +183,10 @@ def _status(hit: Hit, norm: Normalised, markers: dict[str, list[Hit]]) -> str:
     if hit.concept == "pregnant":
         return "plan"
     plans = [m for m in in_clause("plan") if not _overlaps(m, [hit])]
+    if hit.concept in ("illness_blocking", "exchange"):
+        # "soner på Ila til våren", "working holiday till next year": "til" after a stay is when it ends.
+        plans = [m for m in plans if not (m.first > hit.last and (
+            norm.tokens[m.first].std in _UNTIL or m.first > 0 and norm.tokens[m.first - 1].std in _UNTIL))]
     if plans and not in_clause("started"):
         return "plan"
     if hit.concept == "apprentice_place" and not markers["started"]:
@@ -221,6 +230,17 @@ def _stops_calling(hit: Hit, norm: Normalised, clause: list[Token]) -> bool:
     if not any(w in _CALL_WORDS for w in after):
         return False
     return any(t.std in _INSTEAD for t in clause) or not any(t.key.startswith(_MESSAGE_KEYS) for t in clause)
+
+
+def _staying_there(hit: Hit, norm: Normalised) -> bool:
+    """A verb of staying (lying in, serving, admitted) a few words before the name, in its clause."""
+    clause = norm.clause_of[hit.first]
+    for i in range(hit.first - 1, max(hit.first - 5, -1), -1):
+        if norm.clause_of[i] != clause:
+            return False
+        if norm.tokens[i].std in _STAY_VERBS:
+            return True
+    return False
 
 
 def _own_voice(norm: Normalised, hit: Hit, language: str) -> bool:
@@ -390,6 +410,13 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     elif speaker == "other":
         intents.append("wrong_number")
 
+    # Hospitals, prisons and treatment places by name (data/institutions.csv); a name that is also a place or a
+    # word ("Ila", "Ullevål") counts only beside a verb of staying there ("ligger på Ullevål", "soner på Ila").
+    staying = [h for h in hits["institution_if_staying"] if _staying_there(h, norm)]
+    hits["illness_blocking"] = hits["illness_blocking"] + [
+        Hit("illness_blocking", h.first, h.last) for h in hits["institution"] + staying
+        if not _overlaps(h, hits["illness_blocking"])
+    ]
     others = [h for name, found in hits.items() if name not in ("school_by_name", "moved") for h in found]
     hits["school"] = hits["school"] + [
         h for h in hits["school_by_name"] if not any(o.first <= h.last <= o.last for o in others)
@@ -411,7 +438,9 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
             clause = norm.clause_of[h.first]
             if _inside(h, hits["ack_phrase"]):
                 continue
-            if concept.startswith("illness") and _workplace(h, hits["work"], norm):
+            if concept.startswith("illness") and (_workplace(h, hits["work"], norm) or _workplace(
+                h, hits["apprentice"] + hits["apprentice_place"] + hits["work_practice_candidate"], norm, reach=6
+            )):
                 continue  # "jobber på sykehuset", "vakter på omsorgssenteret": a workplace, not a patient
             if concept == "work" and clause in other_activity_clauses and _inside(h, hits["work_extent"]):
                 continue  # "taking care of my son full time": the extent belongs to the other activity
@@ -447,6 +476,13 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
         claims = kept
         if not any(c.concept == "illness_blocking" and c.status == "present" for c in claims):
             del present["illness_blocking"]
+    if "childcare" not in present and hits["child_mentioned"] and hits["home_with_them"]:
+        # "fikk barn i august, e hjemme med han": the child in one clause, at home with them in another.
+        home = hits["home_with_them"][0]
+        if _status(home, norm, markers) == "present":
+            claims.append(Claim("childcare", "OTBA", "present",
+                                _evidence("activity.childcare", text, norm, home.first, home.last)))
+            present["childcare"] = home
     if "exchange" in hits and hits["exchange"] and "abroad" not in present:
         for h in hits["exchange"]:
             if _status(h, norm, markers) == "present":
@@ -513,7 +549,8 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
         if status == "present":
             present.setdefault(concept, h)
 
-    if "abroad" not in present and not hits["holiday"]:
+    holidays = [h for h in hits["holiday"] if not _overlaps(h, hits["exchange"])]  # a working holiday is work
+    if "abroad" not in present and not holidays:
         # "er i Spania med familien": staying abroad (not on a holiday) is abroad.
         for h in hits["stay"]:
             if _status(h, norm, markers) != "present":

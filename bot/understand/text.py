@@ -28,6 +28,8 @@ _CASE_SENSITIVE = {"ME": "cfs", "CFS": "cfs", "CFS/ME": "cfs", "ADHD": "adhd", "
 # Short words that get glued to the word before them in a hurry ("jobbrpå", "bori"): split when both halves read.
 _GLUED_TAILS = ("på", "pa", "hos", "som", "med", "til", "i")
 _APOSTROPHES = str.maketrans({"’": "'", "´": "'", "`": "'"})
+# Abbreviations whose full stop belongs to the word ("St. Olavs hospital", "ca. en måned", "kl. 8").
+_ABBREVIATIONS = frozenset({"st", "sta", "dr", "ca", "kl", "nr", "mht", "evt", "bl.a", "mr", "mrs", "ms"})
 _REPEATS = re.compile(r"(\w)\1{2,}")
 # "jobber'kke", "e'kke", "ka'kke": the Norwegian negation glued to the word before it.
 _GLUED_NEGATION = re.compile(r"^(\w+)'(?:i?kke|kkje|tj)$")
@@ -232,7 +234,11 @@ def normalise(
     words: list[tuple[str, int, int, bool] | None] = []  # None marks a clause boundary
     question_ends: list[int] = []  # indexes into `words` of boundaries that close a question
     sentence_start = True
+    previous = ""
     for kind, start, end, raw in tokenize(text):
+        before, previous = previous, raw.casefold()
+        if kind == "p" and raw == "." and before in _ABBREVIATIONS:
+            continue  # "St. Olavs", "ca. 3 uker": the full stop of an abbreviation ends no clause
         if kind == "p":
             sentence_start = sentence_start or any(ch in raw for ch in ".!?\n")
             if "?" in raw:

@@ -99,3 +99,90 @@ def test_hostile_words_at_the_messages_or_a_bare_stop_is_an_opt_out(text: str) -
 @pytest.mark.parametrize("text", ["faen, glemte bussen igjen", "fuck off med det vaktskiftet mitt, jobber på Rema"])
 def test_hostility_not_aimed_at_the_messages_is_no_opt_out(text: str) -> None:
     assert not read(text, age=19, county="Vestland").has("opt_out"), text
+
+
+# ---------- 8. institutions as data, apprenticeships started, measures, childcare, wrong numbers ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # a hospital, a psychiatric unit, a treatment place or a prison by its name
+        ("ligger på Haukeland etter ein sykkelulykke", "OTSY"),
+        ("er innlagt på Gaustad nå", "OTSY"),
+        ("sitter inne på Bredtveit til jul", "OTSY"),
+        ("soner på Bastøy ut året", "OTSY"),
+        ("er på Tyrili og blir der en stund", "OTSY"),
+        ("ligger på Ahus, får ikke ha mobilen", "OTSY"),
+        # working or training there is work, not a stay
+        ("jobber som portør på Ullevål", "OTAR"),
+        ("eg er lærling som ambulansearbeidar ved Førde sentralsjukehus", "OTLL"),
+        # discharged: the stay is over
+        ("vart skriven ut frå Sandviken sjukehus i går", "OTOV"),
+        # an apprenticeship that has started
+        ("fikk lærlingplass hos en rørlegger og har vært der sia mars", "OTLL"),
+        # abroad on a working holiday or as an au pair
+        ("er au pair i London til sommeren", "OTFU_IM"),
+        ("doing a working holiday in New Zealand until march", "OTFU_IM"),
+        # county and municipal offers
+        ("går på jobbsøkerkurs på karrieresenteret", "OTOA"),
+        ("er på ungdomsklubben til kommunen et par dager i uka", "OTOV"),
+        # childcare told in two halves
+        ("fekk ei jente i mars, er heime med ho no", "OTBA"),
+        ("har tre unger og er hjemme med dem", "OTBA"),
+        ("minsten holder meg våken hele natta, hjemme med han", "OTBA"),
+    ],
+)
+def test_round6_institution_measure_and_childcare_phrasings_give_their_code(text: str, code: str) -> None:
+    assert _code(text) == code, text
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("bor på Ila og jobber på Rema", "OTAR"),  # Ila the neighbourhood, not the prison
+        ("tok førstehjelpskurs i fjor, jobber på Kiwi nå", "OTAR"),  # a course that is no measure
+        ("er hjemme med han lillebroren min i dag, jobber i morgen", "OTOV"),  # minding a brother is no childcare
+    ],
+)
+def test_round6_near_misses_keep_their_code(text: str, code: str) -> None:
+    assert _code(text) == code, text
+
+
+def test_a_guardian_telling_of_a_minor_in_hospital_by_its_name_is_contact_with_otsy() -> None:
+    reading, decision = _decide("Datteren min ligger på Rikshospitalet og kan ikke svare nå", sender="guardian", age=16)
+    assert reading.blocking
+    assert decision.contact_established and decision.status_code == "OTSY"
+
+
+@pytest.mark.parametrize(
+    ("text", "sender"),
+    [
+        ("Dette nummeret tilhører Elektroimport AS. Vennligst kontakt rett person.", "youth"),
+        ("this number belongs to a company, please contact the right person", "youth"),
+        ("Vi har ingen barn på 19 år her i huset", "guardian"),
+        ("we have no kids that age", "guardian"),
+    ],
+)
+def test_a_company_number_or_a_parent_without_such_a_child_is_a_wrong_number(text: str, sender: str) -> None:
+    reading, decision = _decide(text, sender=sender, age=17)
+    assert decision.wrong_number, text
+    assert not decision.contact_established, text
+
+
+def test_yes_right_person_still_confirms_identity() -> None:
+    assert read("ja, rett person", age=19, county="Vestland").has("confirm_identity")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["babyen tar livet av meg, null søvn", "ungane drep meg snart, heime med dei heile dagen", "the twins are killing me lol"],
+)
+def test_a_child_who_wears_a_parent_out_is_a_figure_not_urgent(text: str) -> None:
+    assert not read(text, age=20, county="Vestland").urgent, text
+
+
+def test_exam_in_a_subject_is_contact_not_urgent() -> None:
+    reading, decision = _decide("nokon skyt meg, tentamen i kjemi på fredag 😩")
+    assert not reading.urgent
+    assert decision.contact_established
