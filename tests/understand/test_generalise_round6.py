@@ -186,3 +186,19 @@ def test_exam_in_a_subject_is_contact_not_urgent() -> None:
     reading, decision = _decide("nokon skyt meg, tentamen i kjemi på fredag 😩")
     assert not reading.urgent
     assert decision.contact_established
+
+
+# ---------- 4. military service that has ended ----------
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("vart dimma frå Bardufoss i juni", "OTOV"),
+        ("dimmet fra førstegangstjenesten før jul", "OTOV"),
+        ("er ferdig med førstegangstjenesten nå", "OTOV"),
+        ("er inne i militæret til sommeren", "OTMI"),  # near-miss: still serving
+    ],
+)
+def test_round6_military_service_ended_or_ongoing(text: str, code: str) -> None:
+    assert _code(text) == code, text
