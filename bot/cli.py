@@ -45,6 +45,19 @@ def _engine(db: str | None):  # type: ignore[no-untyped-def]
         raise typer.Exit(2) from None
 
 
+def _day_option(option: str, value: str | None) -> date | None:
+    """A date option (YYYY-MM-DD or DD.MM.YYYY), or the option named with the reason and exit 2."""
+    from adapters.roster_csv import DateError, parse_date
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except DateError as exc:
+        err.print(f"{option}: {exc}")
+        raise typer.Exit(2) from None
+
+
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Apply every migration to the database (creates it when empty)."""
@@ -70,16 +83,9 @@ def import_roster(
     db: DbOption = None,
 ) -> None:
     """Import or update youth from a roster file. Exit 0: all rows good; 3: some rejected; 2: file unusable."""
-    from adapters.roster_csv import DateError, parse_date
     from bot.roster import run_import
 
-    as_of_day: date | None = None
-    if as_of is not None:
-        try:
-            as_of_day = parse_date(as_of)
-        except DateError as exc:
-            err.print(f"--as-of: {exc}")
-            raise typer.Exit(2) from None
+    as_of_day = _day_option("--as-of", as_of)
     code = run_import(_engine(db), file, county=county, dry_run=dry_run, console=err, now=_now(), as_of=as_of_day)
     raise typer.Exit(code)
 
@@ -93,16 +99,9 @@ def export_changes(
     db: DbOption = None,
 ) -> None:
     """One CSV row per status change, for entering in Vigo OT."""
-    from adapters.roster_csv import DateError, parse_date
     from bot.roster import export_changes as run_export
 
-    since_day: date | None = None
-    if since is not None:
-        try:
-            since_day = parse_date(since)
-        except DateError as exc:
-            err.print(f"--since: {exc}")
-            raise typer.Exit(2) from None
+    since_day = _day_option("--since", since)
     count = run_export(_engine(db), since=since_day, out=out, now=_now())
     err.print(f"{count} status changes exported" + (f" to {out}" if out else ""))
 
