@@ -53,6 +53,7 @@ def _split_mapping(raw: dict[str, str]) -> dict[str, tuple[str, ...]]:
 
 DIALECT: dict[str, tuple[str, ...]] = _split_mapping(_RAW["dialect"])
 DIALECT_NORWEGIAN: dict[str, tuple[str, ...]] = {**DIALECT, **_split_mapping(_RAW["dialect_norwegian_only"])}
+DIALECT_ENGLISH: dict[str, tuple[str, ...]] = {**DIALECT, **_split_mapping(_RAW["dialect_english_only"])}
 EMOJI: dict[str, str] = {}
 for _meaning, _chars in _RAW["emoji"].items():
     for _char in _chars:

@@ -307,8 +307,9 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     if not isinstance(text, str):
         raise TypeError(f"read() takes the reply text as str, not {type(text).__name__}")
     language = detect_language(text)
-    dialect = lx.DIALECT_NORWEGIAN if language in ("nb", "nn") else lx.DIALECT
-    norm = normalise(text, dialect, lx.EMOJI, use_fuzzy=language != "other")
+    norwegian = language in ("nb", "nn")
+    dialect = lx.DIALECT_NORWEGIAN if norwegian else lx.DIALECT_ENGLISH if language == "en" else lx.DIALECT
+    norm = normalise(text, dialect, lx.EMOJI, use_fuzzy=language != "other", norwegian=norwegian)
     hits = lx.find_all(norm)
     markers = {
         "negation": lx.find(lx.NEGATION_RE, norm, "negation"),

@@ -43,6 +43,19 @@ _NEW_CLAUSE_AFTER_AND = frozenset(
      "klarer", "orker", "greier", "kan", "må"}
 )
 _AND = frozenset({"og", "and", "å"})
+# Words after which an infinitive follows: the infinitive marker and the modal verbs (dialect-normalised).
+_INFINITIVE_CUES = frozenset({"å", "vil", "skal", "kan", "må", "bør", "ville", "skulle", "kunne", "burde", "måtte"})
+# Adverbs that may stand between a modal and its infinitive ("vil itj lev", "skal bare send").
+_ADVERBS_BEFORE_INFINITIVE = frozenset({"ikke", "aldri", "bare", "nok", "gjerne", "også", "heller", "alltid", "sikkert"})
+# After a subject pronoun, dialect "ha" is the present "har" ("æ ha itj lyst").
+_SUBJECTS = frozenset({"jeg", "du", "han", "hun", "vi", "dere", "de", "det", "man"})
+# Particles and prepositions that follow a modal ("skal til", "må inn", "kan med") and whose "-e" form the
+# dictionary happens to file under the same stem ("tile", "inne", "mede"): never an infinitive.
+_NOT_INFINITIVES = frozenset(
+    {"til", "med", "men", "inn", "ut", "opp", "ned", "av", "på", "for", "fra", "om", "hjem", "bort", "fram",
+     "frem", "over", "under", "etter", "mot", "som", "og", "eller", "så", "nok", "bare", "også", "ikke", "aldri",
+     "heller", "sammen", "hit", "dit", "her", "der", "alt", "mer", "mye", "vel", "jo", "da", "nå"}
+)
 _STEMMER = snowballstemmer.stemmer("norwegian")
 
 
@@ -213,6 +226,51 @@ def _split_glued(word: str, dialect: dict[str, tuple[str, ...]]) -> list[str]:
     return list(_split_glued_word(word))
 
 
+@lru_cache(maxsize=16384)
+def _full_infinitive(word: str) -> str | None:
+    """"lev" -> "leve": the -e form when it is a dictionary word with the same lemma (apocope), else None."""
+    # Already a present or agent form ("jobber", "heller") or an adjective ("egentlig"): not a cut infinitive.
+    if len(word) < 3 or not word.isalpha() or word.endswith(("e", "er", "ig")) or word in _NOT_INFINITIVES:
+        return None
+    full = word + "e"
+    if not is_dictionary_word(full) or word_key(full) != word_key(word):
+        return None
+    # Nynorsk infinitives in their own right ("døy") are written that way in the lexicon: keep them.
+    if word in VOCABULARY.known and full not in VOCABULARY.known:
+        return None
+    return full
+
+
+def _restore_apocope(
+    words: list[tuple[str, int, int, bool] | None], dialect: dict[str, tuple[str, ...]]
+) -> list[tuple[str, int, int, bool] | None]:
+    """Trøndersk, Nordnorsk and Østlandet drop the final -e: "te å lev", "ska vær", "æ ha" read as the full forms.
+
+    Only right after an infinitive marker or a modal (where an infinitive must stand), and only when the -e form
+    is the same word by the dictionary's lemma, so a noun or another word is never invented.
+    """
+    out: list[tuple[str, int, int, bool] | None] = []
+    earlier: str | None = None
+    before: str | None = None
+    cue = False  # an infinitive may stand here: after a cue and any adverbs ("vil itj lev", "må nok send")
+    for item in words:
+        if item is None:
+            out.append(None)
+            earlier, before, cue = None, None, False
+            continue
+        std, start, end, name_like = item
+        if cue and not name_like:
+            full = _full_infinitive(std)
+            if full is not None:
+                std = dialect.get(full, (full,))[0]
+        elif before in _SUBJECTS and std == "ha" and earlier not in _INFINITIVE_CUES:
+            std = "har"  # but not after an inverted modal: "takk skal du ha", "vil du ha"
+        out.append((std, start, end, name_like))
+        cue = std in _INFINITIVE_CUES or (cue and std in _ADVERBS_BEFORE_INFINITIVE)
+        earlier, before = before, std
+    return out
+
+
 def tokenize(text: str) -> list[tuple[str, int, int, str]]:
     """(kind, start, end, raw) for words ("w"), clause punctuation ("p") and other characters ("o")."""
     out: list[tuple[str, int, int, str]] = []
@@ -228,6 +286,7 @@ def normalise(
     emoji: dict[str, str],
     *,
     use_fuzzy: bool = True,
+    norwegian: bool = False,
 ) -> Normalised:
     """Turn a reply into tokens (with offsets into `text`) and the pattern string the matchers run on."""
     text = unicodedata.normalize("NFC", text)
@@ -287,6 +346,8 @@ def normalise(
                 mapped = (part,)
             for std in mapped:
                 words.append((std, start, end, name_like and std == part))
+    if norwegian:
+        words = _restore_apocope(words, dialect)
     tokens: list[Token] = []
     clause_of: list[int] = []
     questions: set[int] = set()

@@ -211,6 +211,14 @@ URGENT: dict[str, list[str]] = {
         "æ e itj her så mykje lenger",
         "eg er ikkje her så lenge til uansett",
     ],
+    # Apocope (the final -e dropped) and a time horizon the writer will not live to.
+    "dialect_apocope_and_horizon": [
+        "har ikke lyst te å lev mer",
+        "orke ikkje å lev sånn her",
+        "æ kjem nok ikkje te å vær her te sommern",
+        "jeg kommer ikke til å være her til bursdagen min",
+        "i wont be here by christmas",
+    ],
     "guardian_reports": [
         "sønnen min snakker om å ta livet sitt",
         "datteren min skader seg selv",
@@ -224,6 +232,8 @@ URGENT: dict[str, list[str]] = {
 }
 
 NEAR_MISSES: list[str] = [
+    "æ ska jobb hele jula så æ e ikkje heime",
+    "kommer ikke til å være hjemme til jul, jobber i Oslo",
     "i want the rain to stop lol",
     "har tauet klart i båten til fisketuren",
     "bare så dere vet, jeg har flyttet",

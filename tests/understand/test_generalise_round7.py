@@ -1,0 +1,122 @@
+"""Round 7 phrasing families: dialect apocope, English text-speak, time horizons and the remaining activities."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.policy import Decision, ReplyContext, decide
+from bot.understand import Reading, lexicon, read
+from bot.understand.text import normalise
+
+
+def _decide(text: str, sender: str = "youth", age: int = 19, county: str = "Trøndelag") -> tuple[Reading, Decision]:
+    reading = read(text, sender=sender, age=age, county=county)
+    return reading, decide(reading, ReplyContext(sender=sender, age=age, youth_county=county))
+
+
+def _stds(text: str, *, norwegian: bool) -> list[str]:
+    dialect = lexicon.DIALECT_NORWEGIAN if norwegian else lexicon.DIALECT
+    return [t.std for t in normalise(text, dialect, lexicon.EMOJI, norwegian=norwegian).tokens]
+
+
+# ---------- 1. morphology: apocope and text-speak ----------
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("æ har lyst te å kjør bil", "kjøre"),
+        ("ho ska begynn på skolen", "begynne"),
+        ("vi må svar på brevet", "svare"),
+        ("han kan send det", "sende"),
+        ("æ ha itj tid", "har"),
+    ],
+)
+def test_apocope_after_infinitive_marker_or_modal_reads_as_full_form(text: str, expected: str) -> None:
+    assert expected in _stds(text, norwegian=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("å nei", "nei"),  # not a verb: no "-e" form of the same word
+        ("vil ha kake", "ha"),  # "ha" after a modal is the infinitive, not "har"
+        ("jeg skal til Bergen", "til"),
+    ],
+)
+def test_apocope_never_invents_a_word(text: str, kept: str) -> None:
+    assert kept in _stds(text, norwegian=True)
+
+
+def test_apocope_is_only_applied_to_norwegian() -> None:
+    assert "leve" not in _stds("i want to lev", norwegian=False)
+
+
+APOCOPE_URGENT = [
+    "æ ha ikkje lyst te å lev mer",
+    "orke ikke å lev lenger",
+    "vil itj lev sånn her",
+]
+
+
+@pytest.mark.parametrize("text", APOCOPE_URGENT)
+def test_dialect_without_final_e_is_still_a_cry_for_help(text: str) -> None:
+    reading, decision = _decide(text, age=17)
+    assert reading.urgent and decision.urgent and decision.escalate, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who r u and why do u have my number",
+        "who r u",
+        "y r u texting me",
+        "how did u get my number n who gave it to u",
+    ],
+)
+def test_text_speak_question_about_us_is_no_contact_but_escalates(text: str) -> None:
+    reading, decision = _decide(text)
+    assert reading.language == "en", text
+    assert not decision.contact_established, text
+    assert decision.escalate, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do i get an apprenticeship",
+        "how can i get help finding a job",
+    ],
+)
+def test_how_to_get_something_is_still_a_help_request(text: str) -> None:
+    assert "help_request" in read(text).intents
+
+
+def test_text_speak_does_not_touch_norwegian() -> None:
+    # "r" and "n" are no words in Norwegian, but they must not become English ones in a Norwegian reply.
+    assert "are" not in _stds("jeg jobber på Rema r", norwegian=True)
+
+
+# ---------- 2. a time horizon the writer will not live to ----------
+
+HORIZON_URGENT = [
+    "eg kjem ikkje til å vere her til påske",
+    "jeg kommer ikke til å være her til sommeren",
+    "i wont be here by summer",
+    "im not gonna be around by my birthday",
+]
+
+HORIZON_NEAR_MISSES = [
+    "jeg er ikke hjemme til jul, jobber i Tromsø",
+    "kan ikke være her på fredag, har tannlegen",
+]
+
+
+@pytest.mark.parametrize("text", HORIZON_URGENT)
+def test_not_being_here_by_a_time_is_urgent(text: str) -> None:
+    reading, decision = _decide(text, age=17)
+    assert reading.urgent and decision.urgent and decision.escalate, text
+
+
+@pytest.mark.parametrize("text", HORIZON_NEAR_MISSES)
+def test_being_away_for_a_time_is_not_urgent(text: str) -> None:
+    assert not read(text).urgent, text
