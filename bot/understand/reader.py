@@ -461,6 +461,10 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
                 status = "question"  # "har jeg rett på videregående?", "any jobs?": asked for, not done
             if status == "present" and concept == "school" and quit_school and norm.tokens[h.first].std in _WENT:
                 status = "ended"  # "gikk på Tangen, men slutta i vg1": the school attended is over
+            if status == "present" and concept == "work" and any(
+                0 <= norm.clause_of[o.first] - clause <= 1 for o in hits["job_over"]
+            ):
+                status = "ended"  # "jobba på Rema i sommer, men det var bare sommerjobb": a job that has ended
             claims.append(Claim(concept, code, status, _evidence(f"activity.{concept}", text, norm, h.first, h.last)))
             if status == "present":
                 present.setdefault(concept, h)
@@ -480,7 +484,10 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     if "childcare" not in present and hits["child_mentioned"] and hits["home_with_them"]:
         # "fikk barn i august, e hjemme med han": the child in one clause, at home with them in another.
         home = hits["home_with_them"][0]
-        if _status(home, norm, markers) == "present":
+        # "was born in june so im home with him": the past of the birth is not the past of being at home.
+        births = hits["child_mentioned"]
+        birth_free = {name: [m for m in markers[name] if not _overlaps(m, births)] for name in ("ended", "past")}
+        if _status(home, norm, {**markers, **birth_free}) == "present":
             claims.append(Claim("childcare", "OTBA", "present",
                                 _evidence("activity.childcare", text, norm, home.first, home.last)))
             present["childcare"] = home

@@ -120,3 +120,53 @@ def test_not_being_here_by_a_time_is_urgent(text: str) -> None:
 @pytest.mark.parametrize("text", HORIZON_NEAR_MISSES)
 def test_being_away_for_a_time_is_not_urgent(text: str) -> None:
     assert not read(text).urgent, text
+
+
+# ---------- 3. activities told without their usual word ----------
+
+def _code(text: str, county: str = "Trøndelag") -> str | None:
+    reading = read(text, county=county)
+    return reading.activity_code or ("OTOV" if reading.situation else None)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # childcare without the word "barn"
+        ("our son was born in june so im at home with him", "OTBA"),
+        ("e hjemme med veslejenta mi no", "OTBA"),
+        ("heime med minstemann, han e 4 mnd", "OTBA"),
+        ("babyen kom i september, så eg er heime med ho", "OTBA"),
+        # self-employed
+        ("har mitt eget firma, maler hus for folk", "OTAR"),
+        ("driver for meg selv som frisør", "OTAR"),
+        ("jobber som frilanser, mest foto", "OTAR"),
+        ("plenklipping for naboer og snømåking om vinteren", "OTAR"),
+        # at sea, offshore, on rotation
+        ("er matros på hurtigruta", "OTAR"),
+        ("jobbar på ein tråler, to veker på og to av", "OTAR"),
+        ("renholder på riggen, to uker på fire uker fri", "OTAR"),
+        ("im a deckhand, 3 weeks on and 3 off", "OTAR"),
+        # a figure of doing well at a job
+        ("crushing it at work, im a cashier at Kiwi", "OTAR"),
+        # a summer job that is over
+        ("hadde sommarjobb på hotellet men det er over no", "OTOV"),
+        ("jobbet på Coop i juli, men det var bare en sommerjobb", "OTOV"),
+        ("had a summer job at a cafe but its finished", "OTOV"),
+    ],
+)
+def test_round7_activity_phrasings_give_their_code(text: str, code: str) -> None:
+    assert _code(text) == code, text
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("fisker mye på fritida", None),  # a hobby, not a trade
+        ("hadde sommerjobb på Kiwi, nå jobber jeg fast på Rema", "OTAR"),  # the summer job is over, this is not
+        ("passer lillebroren min av og til", None),  # a sibling is not one's own child
+        ("skal starte eget firma neste år", "OTOV"),  # a plan, not the present
+    ],
+)
+def test_round7_activity_near_misses(text: str, code: str | None) -> None:
+    assert _code(text) == code, text
