@@ -559,8 +559,10 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
 
     holidays = [h for h in hits["holiday"] if not _overlaps(h, hits["exchange"])]  # a working holiday is work
     if "abroad" not in present and not holidays:
-        # "er i Spania med familien": staying abroad (not on a holiday) is abroad.
-        for h in hits["stay"]:
+        # "er i Spania med familien": staying abroad (not on a holiday) is abroad; so is a season's work there
+        # ("sesongjobb i Åre", "on a cruise ship in the Caribbean"). An ordinary job across the border ("jobber i
+        # Sverige men bor i Halden") or at a place that is also a Norwegian name (Grønland) stays work.
+        for h in hits["stay"] + hits["seasonal_work"]:
             if _status(h, norm, markers) != "present":
                 continue
             clause_range = _clause_tokens(norm, norm.clause_of[h.first])

@@ -170,3 +170,19 @@ def test_round7_activity_phrasings_give_their_code(text: str, code: str) -> None
 )
 def test_round7_activity_near_misses(text: str, code: str | None) -> None:
     assert _code(text) == code, text
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("sesongjobb i Chamonix hele vinteren", "OTFU_IM"),
+        ("jobbar som skilærar i Alpane i vinter", "OTFU_IM"),
+        ("doing a season in Val Thorens, bar work", "OTFU_IM"),
+        ("jobber på et hotell på Gran Canaria til påske", "OTFU_IM"),
+        # near-misses: a season at home, a job across the border while living here
+        ("sesongjobb i heisen i Trysil", "OTAR"),
+        ("jobber på et hotell i Tromsø", "OTAR"),
+    ],
+)
+def test_season_of_work_abroad_is_abroad(text: str, code: str) -> None:
+    assert read(text, county="Innlandet").activity_code == code, text
