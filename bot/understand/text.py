@@ -40,7 +40,10 @@ _NEW_CLAUSE_AFTER_AND = frozenset(
     {"jeg", "han", "hun", "vi", "de", "i", "he", "she", "we", "they", "det", "dere", "skal", "vil", "håper",
      "kommer", "tenker", "planlegger", "søker", "prøver", "will", "want", "hope", "plan", "skulle", "venter",
      # A second verb of ability starts its own predicate: "er innlagt og klarer ikke tenke på skole".
-     "klarer", "orker", "greier", "kan", "må"}
+     "klarer", "orker", "greier", "kan", "må",
+     # A second present verb starts its own predicate: "jobber på X og tar fagbrev til våren" (the plan is the
+     # certificate's, not the job's).
+     "tar", "driver", "studerer", "bor"}
 )
 _AND = frozenset({"og", "and", "å"})
 # Words after which an infinitive follows: the infinitive marker and the modal verbs (dialect-normalised).

@@ -186,3 +186,69 @@ def test_round7_activity_near_misses(text: str, code: str | None) -> None:
 )
 def test_season_of_work_abroad_is_abroad(text: str, code: str) -> None:
     assert read(text, county="Innlandet").activity_code == code, text
+
+
+# ---------- 4. schools by short name, a job with a trade test ahead, wrong numbers, escalation ----------
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("går på KVN i Bodø", "OTVF"),
+        ("vg2 på KVT", "OTVF"),
+        ("Sandnes kristne vgs, vg1", "OTVF"),
+        ("jobber på et verksted og tar fagbrev som praksiskandidat neste år", "OTAR"),
+        ("jobbar på Coop og tek fagbrevet til hausten", "OTAR"),
+    ],
+)
+def test_round7_short_school_names_and_work_with_a_future_trade_test(text: str, code: str) -> None:
+    assert _code(text) == code, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "her bor det ingen som heter Jonas",
+        "ingen her som heter Sara",
+        "no Emma living here, wrong number",
+        "nobody called Ali here",
+    ],
+)
+def test_nobody_of_that_name_here_is_a_wrong_number(text: str) -> None:
+    reading, decision = _decide(text)
+    assert decision.wrong_number and not decision.contact_established, text
+
+
+def test_somebody_of_that_name_who_lives_here_is_no_wrong_number() -> None:
+    _, decision = _decide("her bor jeg og Jonas, vi jobber begge på Rema")
+    assert not decision.wrong_number
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dere har maset i månedsvis. Vil ikke ha noe med dere å gjøre. Punktum.",
+        "dere maser hele tida, vil ikke ha oppfølging",
+        "har fått nok av dere, vil ikke ha hjelp",
+    ],
+)
+def test_refusal_with_hostility_declines_and_escalates(text: str) -> None:
+    reading, decision = _decide(text)
+    assert decision.contact_established and decision.status_code == "OTNO", text
+    assert decision.escalate, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hvordan får jeg lærlingplass? Har ikke fått noe",
+        "korleis får eg plass på vgs igjen?",
+        "how do i get into school again",
+    ],
+)
+def test_how_to_get_a_place_is_contact_and_escalates(text: str) -> None:
+    reading, decision = _decide(text)
+    assert decision.contact_established and decision.escalate, text
+
+
+def test_how_you_got_my_number_is_no_help_request() -> None:
+    assert "help_request" not in read("hvordan får dere tak i nummeret mitt?").intents
