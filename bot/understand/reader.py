@@ -445,6 +445,8 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
                 continue  # "jobber på sykehuset", "vakter på omsorgssenteret": a workplace, not a patient
             if concept == "work" and clause in other_activity_clauses and _inside(h, hits["work_extent"]):
                 continue  # "taking care of my son full time": the extent belongs to the other activity
+            if concept == "illness" and _overlaps(h, hits["illness_minor"]):
+                continue  # "sick with a cold this week": a passing illness, not illness in the code's sense
             if concept == "work" and _someone_elses(h, norm):
                 continue  # "mens samboer jobber": not the youth's work
             if concept == "work" and _not_paid_work(h, norm, hits, joke_job_clauses):
@@ -594,7 +596,9 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
     if hits["illness_minor"] and not blocking:
         intents.append("minor_illness")
 
-    situation = bool(claims) or bool(hits["idle"])
+    # "har vært forkjøla hele uka": the youth's own passing illness tells their week (OTOV, not OTSY).
+    passing_illness = "minor_illness" in intents and speaker == "self" and not blocking
+    situation = bool(claims) or bool(hits["idle"]) or passing_illness
     engaged = situation or bool(set(intents) & {"help_request", "decline_service", "confirm_identity", "urgent"})
 
     # A bare acknowledgement: nothing but ack words and ack phrases ("ok", "takk for info", "skal tenke på det").

@@ -252,3 +252,24 @@ def test_how_to_get_a_place_is_contact_and_escalates(text: str) -> None:
 
 def test_how_you_got_my_number_is_no_help_request() -> None:
     assert "help_request" not in read("hvordan får dere tak i nummeret mitt?").intents
+
+
+# ---------- 5. a passing illness told by the youth ----------
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "har vore forkjøla heile veka, så det har ikkje skjedd stort",
+        "ligger i senga med influensa, svarer mer senere",
+        "been sick with a cold all week so not much going on",
+    ],
+)
+def test_youth_telling_a_passing_illness_is_contact_without_illness_code(text: str) -> None:
+    reading, decision = _decide(text)
+    assert decision.contact_established, text
+    assert decision.status_code == "OTOV", text
+
+
+def test_guardian_telling_a_passing_illness_is_no_contact() -> None:
+    _, decision = _decide("hun er forkjølet hele uka", sender="guardian", age=16)
+    assert not decision.contact_established
