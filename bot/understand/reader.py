@@ -218,8 +218,8 @@ def _someone_elses(hit: Hit, norm: Normalised) -> bool:
 
 def _bare_stop(norm: Normalised) -> bool:
     """One stop word and nothing but filler and emoji around it ("stop pls bruh", "STOPP nå da!!!")."""
-    stops = [t for t in norm.tokens if t.std in lx.STOP_WORDS]
-    if len(stops) != 1 or len(norm.tokens) > 8:
+    stops = {t.std for t in norm.tokens if t.std in lx.STOP_WORDS}
+    if len(stops) != 1 or len(norm.tokens) > 8:  # one stop word, perhaps repeated ("STOP STOP STOP 🤬")
         return False
     return all(t.std in lx.STOP_WORDS or t.std in lx.STOP_FILLERS or t.std.startswith("emo_") for t in norm.tokens)
 

@@ -273,3 +273,38 @@ def test_youth_telling_a_passing_illness_is_contact_without_illness_code(text: s
 def test_guardian_telling_a_passing_illness_is_no_contact() -> None:
     _, decision = _decide("hun er forkjølet hele uka", sender="guardian", age=16)
     assert not decision.contact_established
+
+
+# ---------- 6. irony taken back, anger at a sibling ----------
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("hater folkehøgskolen lol nei da, digger det. Skiringssal", "OTIF"),
+        ("jobben er et helvete haha neida, trives på Kiwi", "OTAR"),
+    ],
+)
+def test_neida_takes_back_a_joke_without_negating(text: str, code: str | None) -> None:
+    assert _code(text) == code, text
+
+
+def test_a_plain_nei_still_negates() -> None:
+    assert read("nei, går ikke på skole").activity_code is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "skal kverke søstera mi som ga dere nummeret 😡 går vg2 på Amalie Skram",
+        "eg skal ta knekken på veslebror som ga ut nummeret mitt 🙄 går på Tangen vgs",
+    ],
+)
+def test_anger_at_a_sibling_over_a_trifle_is_not_urgent(text: str) -> None:
+    reading = read(text)
+    assert not reading.urgent, text
+    assert reading.activity_code == "OTEV", text
+
+
+@pytest.mark.parametrize("text", ["STOP STOP STOP 😡", "stopp stopp 🤬"])
+def test_repeated_stop_with_an_angry_emoji_opts_out(text: str) -> None:
+    assert "opt_out" in read(text).intents, text
