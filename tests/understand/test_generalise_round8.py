@@ -1,0 +1,44 @@
+"""Round 8 phrasing families: parents announcing themselves, urgent phrases, opt-out, job seeking and help."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.policy import Decision, ReplyContext, decide
+from bot.understand import Reading, read
+
+
+def _decide(text: str, sender: str = "youth", age: int = 19, county: str = "Trøndelag") -> tuple[Reading, Decision]:
+    reading = read(text, sender=sender, age=age, county=county)
+    return reading, decide(reading, ReplyContext(sender=sender, age=age, youth_county=county))
+
+
+# ---------- 1. a parent on the youth's phone announcing themselves ----------
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pappa her. han jobber på lager",
+        "hei, far her! Ola er på skolen",
+        "dad here, he is at work",
+        "mamma her, ho går på vgs no",
+        "mum here, she has a job at a shop",
+    ],
+)
+def test_parent_announcing_themselves_follows_the_guardian_rule(text: str) -> None:
+    _, decision = _decide(text)
+    assert not decision.contact_established, text
+    assert decision.escalate, text
+    assert decision.status_code is None or not decision.applied, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jeg bor hos pappa her i byen, jobber på rema",  # "here" in town, the youth writes
+        "mamma her er syk, så jeg er hjemme med henne",  # "mum here" is the subject of a sentence
+    ],
+)
+def test_parent_word_followed_by_here_inside_a_sentence_is_the_youth(text: str) -> None:
+    _, decision = _decide(text)
+    assert decision.contact_established, text
