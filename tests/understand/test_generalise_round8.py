@@ -42,3 +42,34 @@ def test_parent_announcing_themselves_follows_the_guardian_rule(text: str) -> No
 def test_parent_word_followed_by_here_inside_a_sentence_is_the_youth(text: str) -> None:
     _, decision = _decide(text)
     assert decision.contact_established, text
+
+
+# ---------- 2. urgent in other languages: cannot live, ending my life ----------
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "لا استطيع العيش بعد اليوم",
+        "أفكر أن أنهي حياتي",
+        "ما اقدر اعيش كذا",
+        "nie mogę już tak żyć",
+        "chcę odebrać sobie życie",
+        "не могу больше так жить",
+        "не можу так жити",
+        "waxaan rabaa inaan dhinto",
+        "میخوام به زندگیم پایان بدم",
+    ],
+)
+def test_cannot_live_or_ending_life_in_other_languages_is_urgent(text: str) -> None:
+    assert read(text).urgent, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "لا أستطيع العيش بدون قهوة",  # cannot live without coffee
+        "لا أستطيع العمل هذا الأسبوع",  # cannot work this week
+    ],
+)
+def test_everyday_cannot_in_arabic_is_not_urgent(text: str) -> None:
+    assert not read(text).urgent, text
