@@ -73,3 +73,29 @@ def test_cannot_live_or_ending_life_in_other_languages_is_urgent(text: str) -> N
 )
 def test_everyday_cannot_in_arabic_is_not_urgent(text: str) -> None:
     assert not read(text).urgent, text
+
+
+# ---------- 3. erasing the youth's own number is an opt-out ----------
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vær så snill og slett mobilnummeret mitt",
+        "fjern nummeret mitt takk",
+        "can you remove my number",
+        "delete my cell number pls",
+    ],
+)
+def test_asking_to_erase_my_number_opts_out(text: str) -> None:
+    assert _decide(text)[1].opt_out, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jeg slettet nummeret ditt ved en feil",  # the youth erased OUR number
+        "har dere slettet nummeret mitt?",  # a question about what we did
+    ],
+)
+def test_talk_about_a_deleted_number_is_no_opt_out(text: str) -> None:
+    assert not _decide(text)[1].opt_out, text
