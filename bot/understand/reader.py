@@ -447,6 +447,8 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
                 continue  # "taking care of my son full time": the extent belongs to the other activity
             if concept == "illness" and _overlaps(h, hits["illness_minor"]):
                 continue  # "sick with a cold this week": a passing illness, not illness in the code's sense
+            if concept == "work" and _inside(h, hits["job_seeking"]):
+                continue  # "trenger jobb", "looking for a job": a job wanted is no job had
             if concept == "work" and _someone_elses(h, norm):
                 continue  # "mens samboer jobber": not the youth's work
             if concept == "work" and _not_paid_work(h, norm, hits, joke_job_clauses):

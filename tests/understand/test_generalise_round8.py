@@ -99,3 +99,47 @@ def test_asking_to_erase_my_number_opts_out(text: str) -> None:
 )
 def test_talk_about_a_deleted_number_is_no_opt_out(text: str) -> None:
     assert not _decide(text)[1].opt_out, text
+
+
+# ---------- 4. looking for work is not work; a parent "killing me" with a joke is a figure ----------
+
+def _code(text: str) -> str | None:
+    reading = read(text)
+    return reading.activity_code or ("OTOV" if reading.situation else None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["trenger jobb asap", "ser etter jobb nå", "leiter etter arbeid", "I'm looking for a job", "need a job tbh"],
+)
+def test_needing_or_looking_for_a_job_is_idle_not_work(text: str) -> None:
+    assert _code(text) == "OTOV", text
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("jobber på rema, men trenger mer penger", "OTAR"),  # needing money, not a job
+        ("jobber på kiwi og ser etter en bedre jobb", "OTAR"),  # has a job, wants another
+        ("ser etter ungen min hjemme", "OTBA"),  # "se etter" = look after
+    ],
+)
+def test_seeking_words_beside_a_real_activity_keep_the_activity(text: str, code: str) -> None:
+    assert _code(text) == code, text
+
+
+def test_asking_us_to_arrange_a_job_is_contact_and_escalates() -> None:
+    _, decision = _decide("trenger jobb bro, kan dere fikse noe?")
+    assert decision.contact_established
+    assert decision.status_code == "OTOV"
+    assert decision.escalate
+
+
+def test_parent_killing_me_with_a_joke_marker_is_a_figure() -> None:
+    reading, _ = _decide("pappa kommer til å drepe meg lol, men jeg går på vgs")
+    assert not reading.urgent
+    assert reading.activity_code == "OTEV"
+
+
+def test_parent_killing_me_without_a_joke_marker_stays_urgent() -> None:
+    assert read("pappa kommer til å drepe meg").urgent
