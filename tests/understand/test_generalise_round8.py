@@ -143,3 +143,28 @@ def test_parent_killing_me_with_a_joke_marker_is_a_figure() -> None:
 
 def test_parent_killing_me_without_a_joke_marker_stays_urgent() -> None:
     assert read("pappa kommer til å drepe meg").urgent
+
+
+# ---------- 5. courier and driving work beats declining; 6. Nynorsk "born" ----------
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("leverer mat for foodora på kveldene", "OTAR"),
+        ("køyrer budbil no", "OTAR"),
+        ("I deliver food for Uber, doing fine", "OTAR"),
+        ("kjører for Wolt og klarer meg, vil ikke ha oppfølging", "OTAR"),
+        ("heime med borna no", "OTBA"),
+    ],
+)
+def test_round8_activity_phrasings_give_their_code(text: str, code: str) -> None:
+    _, decision = _decide(text)
+    assert decision.status_code == code, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["kjører bil til skolen hver dag", "our baby was born in may"],  # driving oneself; English "born" is a birth
+)
+def test_driving_and_english_born_are_no_work_or_childcare(text: str) -> None:
+    assert read(text).activity_code not in ("OTAR", "OTBA"), text
