@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from bot import codes
+from storage.enums import ActorKind, ChangeState
 from storage.models import Message, StatusChange, Youth
 
 ACTOR_MAX_LENGTH = 80  # StatusChange.actor and decided_by
@@ -37,6 +38,20 @@ class ProposalNotPending(StatusChangeError):
     """The change is unknown, was applied already, or was decided already."""
 
 
+def actor_kind(actor: str) -> ActorKind:
+    """The kind of an actor string: "import", "bot", "export", "system" or "adviser:<id>"."""
+    kind, _, rest = actor.partition(":")
+    try:
+        parsed = ActorKind(kind)
+    except ValueError:
+        raise StatusChangeError(
+            f"actor {actor!r} is not one of {', '.join(k.value for k in ActorKind)} (advisers as 'adviser:<id>')"
+        ) from None
+    if (parsed is ActorKind.ADVISER) != bool(rest.strip()):
+        raise StatusChangeError(f"actor {actor!r}: advisers are named 'adviser:<id>', other actors have no ':'")
+    return parsed
+
+
 def change_status(
     session: Session,
     youth: Youth,
@@ -50,11 +65,13 @@ def change_status(
 ) -> StatusChange:
     """Record a change of `youth`'s status code and, when `applied`, make it; flushed, never committed.
 
-    `applied=False` records a proposal for an adviser (see confirm_proposal / reject_proposal).
+    `applied=False` records a proposal for an adviser (see confirm_proposal / reject_proposal). A change
+    that is made closes the youth's pending proposals as superseded: they start from a code that is gone.
     """
     _require_aware(now, "now")
     code = _valid_code(new_code)
     actor = _valid_actor(actor, "actor")
+    kind = actor_kind(actor)
     stored_evidence = _valid_evidence(evidence)
     if youth.id is None:
         raise StatusChangeError("the youth must be stored (flushed) before its status code can change")
@@ -66,13 +83,15 @@ def change_status(
 
     if applied:
         _apply(session, youth, old_code, code, now)
+        _supersede_pending(session, youth.id, actor, now)
     change = StatusChange(
         county_id=youth.county_id,
         youth_id=youth.id,
         old_code=old_code,
         new_code=code,
         actor=actor,
-        applied=applied,
+        actor_kind=kind,
+        state=ChangeState.APPLIED if applied else ChangeState.PROPOSED,
         evidence=stored_evidence,
         source_message_id=source_message_id,
         created_at=now,
@@ -96,7 +115,8 @@ def confirm_proposal(session: Session, change_id: int, *, adviser: str, now: dat
             f"{youth.id} now has {youth.status_code}; reject it and propose again. Nothing was changed"
         )
     _apply(session, youth, change.old_code, change.new_code, now)
-    change.applied = True
+    _supersede_pending(session, change.youth_id, adviser, now, keep=change.id)
+    change.state = ChangeState.CONFIRMED
     change.decided_by = adviser
     change.decided_at = now
     session.flush()
@@ -108,10 +128,25 @@ def reject_proposal(session: Session, change_id: int, *, adviser: str, now: date
     _require_aware(now, "now")
     adviser = _valid_actor(adviser, "adviser")
     change = _pending(session, change_id)
+    change.state = ChangeState.REJECTED
     change.decided_by = adviser
     change.decided_at = now
     session.flush()
     return change
+
+
+_CHANGE_TABLE: sa.Table = StatusChange.__table__  # type: ignore[attr-defined]
+
+
+def _supersede_pending(session: Session, youth_id: int, actor: str, now: datetime, keep: int | None = None) -> None:
+    table = _CHANGE_TABLE
+    query = sa.update(table).where(table.c.youth_id == youth_id, table.c.state == ChangeState.PROPOSED.value)
+    if keep is not None:
+        query = query.where(table.c.id != keep)
+    session.execute(
+        query.values(state=ChangeState.SUPERSEDED.value, decided_by=actor, decided_at=now),
+        execution_options={"synchronize_session": "fetch"},
+    )
 
 
 def _pending(session: Session, change_id: int) -> StatusChange:
@@ -119,13 +154,15 @@ def _pending(session: Session, change_id: int) -> StatusChange:
     change = session.get(StatusChange, change_id, with_for_update=True, populate_existing=True)
     if change is None:
         raise ProposalNotPending(f"status change {change_id} does not exist")
-    if change.applied:
+    if change.state is ChangeState.PROPOSED:
+        return change
+    if change.state in (ChangeState.APPLIED, ChangeState.CONFIRMED):
         raise ProposalNotPending(f"status change {change_id} is already applied; nothing to decide")
-    if change.decided_at is not None:
-        raise ProposalNotPending(
-            f"status change {change_id} was already rejected by {change.decided_by} at {change.decided_at:%Y-%m-%d %H:%M} UTC"
-        )
-    return change
+    assert change.decided_at is not None
+    raise ProposalNotPending(
+        f"status change {change_id} was already {change.state.value} by {change.decided_by} "
+        f"at {change.decided_at:%Y-%m-%d %H:%M} UTC"
+    )
 
 
 def _apply(session: Session, youth: Youth, old_code: str, new_code: str, now: datetime) -> None:

@@ -50,16 +50,13 @@ def mask_url(url: str) -> str:
     return sa.make_url(url).render_as_string(hide_password=True)
 
 
-def resolve_url(url: str | None = None) -> str:
-    """The URL to use: the argument, else OTBOT_DATABASE_URL; normalised to our drivers and absolute SQLite paths."""
-    if url is None or not url.strip():
-        # Lazy: storage otherwise uses nothing of ours; settings is the one place that reads the environment.
-        from bot.settings import get_settings
+def resolve_url(url: str, where: str = "database URL") -> str:
+    """`url` normalised to our drivers and absolute SQLite paths; `where` names its source in errors (--db, …).
 
-        url = get_settings().database_url
-        where = "OTBOT_DATABASE_URL"
-    else:
-        where = "--db"
+    Storage reads no settings: the caller passes the URL (the CLI: --db, else OTBOT_DATABASE_URL).
+    """
+    if url is None or not str(url).strip():
+        raise DatabaseURLError(f"{where}: no database URL given")
     try:
         parsed = sa.make_url(url.strip())
     except sa.exc.ArgumentError:
@@ -158,27 +155,50 @@ def migrate(engine: Engine, revision: str = "head", *, downgrade: bool = False) 
         if engine.dialect.name == "sqlite":
             # IMMEDIATE takes the write lock now: a second process waits instead of racing to create tables.
             connection.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"})
-        with connection.begin():
-            if engine.dialect.name == "postgresql":
-                # Keyed per schema: the tables live there, and databases that hold several schemas
-                # (the test suite's) need not migrate one at a time.
-                connection.execute(
-                    sa.text("SELECT pg_advisory_xact_lock(:key, hashtext(coalesce(current_schema(), '')))"),
-                    {"key": _PG_MIGRATION_LOCK_KEY},
-                )
-            current = set(MigrationContext.configure(connection).get_current_heads())
-            if not downgrade and revision == "head" and current == set(head_revisions()):
-                return
-            _check_known(connection, current)
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            try:
-                if downgrade:
-                    command.downgrade(config, revision)
-                else:
-                    command.upgrade(config, revision)
-            except CommandError as exc:
-                raise SchemaError(f"{mask_url(engine.url.render_as_string(hide_password=False))}: {exc}") from exc
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite's way to alter a table (batch mode: copy, DROP, rename) needs foreign keys off while it
+            # runs (the pragma works only outside a transaction, hence the raw connection); every key is
+            # checked before COMMIT instead, and they are switched on again after.
+            _raw_sqlite(connection).execute("PRAGMA foreign_keys=OFF")
+        try:
+            _migrate_in_transaction(engine, connection, revision, downgrade=downgrade)
+        finally:
+            if sqlite:
+                _raw_sqlite(connection).execute("PRAGMA foreign_keys=ON")
+
+
+def _raw_sqlite(connection: sa.Connection) -> Any:
+    return connection.connection.dbapi_connection
+
+
+def _migrate_in_transaction(engine: Engine, connection: sa.Connection, revision: str, *, downgrade: bool) -> None:
+    with connection.begin():
+        if engine.dialect.name == "postgresql":
+            # Keyed per schema: the tables live there, and databases that hold several schemas
+            # (the test suite's) need not migrate one at a time.
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key, hashtext(coalesce(current_schema(), '')))"),
+                {"key": _PG_MIGRATION_LOCK_KEY},
+            )
+        current = set(MigrationContext.configure(connection).get_current_heads())
+        if not downgrade and revision == "head" and current == set(head_revisions()):
+            return
+        _check_known(connection, current)
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        try:
+            if downgrade:
+                command.downgrade(config, revision)
+            else:
+                command.upgrade(config, revision)
+            if engine.dialect.name == "sqlite":
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    tables = ", ".join(sorted({str(row[0]) for row in broken}))
+                    raise SchemaError(f"migration left rows pointing at missing rows in {tables}; nothing was changed")
+        except CommandError as exc:
+            raise SchemaError(f"{mask_url(engine.url.render_as_string(hide_password=False))}: {exc}") from exc
 
 
 def _connect(engine: Engine) -> sa.Connection:
@@ -212,8 +232,8 @@ def _check_known(connection: sa.Connection, current: set[str]) -> None:
             )
 
 
-def open_database(url: str | None = None) -> Engine:
-    """The engine for `url` (else OTBOT_DATABASE_URL), its schema at head; one engine per URL per process."""
+def open_database(url: str) -> Engine:
+    """The engine for `url`, its schema at head; one engine per URL per process."""
     resolved = resolve_url(url)
     with _engines_lock:
         engine = _engines.get(resolved)
@@ -228,14 +248,14 @@ def open_database(url: str | None = None) -> Engine:
     return engine
 
 
-def upgrade(url: str | None = None) -> str:
+def upgrade(url: str) -> str:
     """Apply every migration to the database; returns its URL with the password masked."""
     resolved = resolve_url(url)
     migrate(open_database(resolved))
     return mask_url(resolved)
 
 
-def close_database(url: str | None = None) -> None:
+def close_database(url: str) -> None:
     """Dispose of the cached engine for `url`, closing its connections (before dropping a database)."""
     resolved = resolve_url(url)
     with _engines_lock:

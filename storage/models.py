@@ -10,6 +10,19 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from storage.enums import (
+    ActorKind,
+    AlertKind,
+    ChangeState,
+    Channel,
+    ContactRetired,
+    DeliveryStatus,
+    Direction,
+    GuardianEnded,
+    Language,
+    OutboxState,
+)
+
 
 def utcnow() -> datetime:
     """Only for column defaults at the storage edge; logic takes its clock as an argument."""
@@ -60,40 +73,28 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-class Direction(StrEnum):
-    INBOUND = "in"
-    OUTBOUND = "out"
+def _enum(kind: type[StrEnum], name: str, length: int, *, default: Any = ..., nullable: bool = False,
+          index: bool = False) -> Any:
+    """A column of one of storage.enums: VARCHAR plus a CHECK constraint `ck_<table>_<name>` on every backend.
+
+    Not a native PostgreSQL ENUM: the same schema on SQLite and PostgreSQL, and adding a member is a
+    constraint change, not a type migration.
+    """
+    sa_type = sa.Enum(
+        kind, name=name, native_enum=False, create_constraint=True, length=length,
+        values_callable=lambda members: [m.value for m in members], validate_strings=True,
+    )
+    kwargs: dict[str, Any] = {"sa_type": sa_type, "nullable": nullable, "index": index}
+    if default is not ...:
+        kwargs["default"] = default
+    return Field(**kwargs)
 
 
-class Channel(StrEnum):
-    SMS = "sms"
-    TELEGRAM = "telegram"
-    WEBCHAT = "webchat"
-    EMAIL = "email"
-    CONSOLE = "console"
-
-
-class Language(StrEnum):
-    NB = "nb"
-    NN = "nn"
-    EN = "en"
-
-
-class OutboxState(StrEnum):
-    PENDING = "pending"
-    CLAIMED = "claimed"
-    SENT = "sent"
-    FAILED = "failed"
-    UNCERTAIN = "uncertain"
-    CANCELLED = "cancelled"
-
-
-class DeliveryStatus(StrEnum):
-    RECEIVED = "received"
-    QUEUED = "queued"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    FAILED = "failed"
+def _youth_fk(table: str) -> sa.ForeignKeyConstraint:
+    """(youth_id, county_id) -> youth: a row about a youth always carries that youth's county."""
+    return sa.ForeignKeyConstraint(
+        ["youth_id", "county_id"], ["youth.id", "youth.county_id"], name=f"fk_{table}_youth_id_youth"
+    )
 
 
 class County(SQLModel, table=True):
@@ -115,7 +116,11 @@ class Adviser(SQLModel, table=True):
 
 
 class Youth(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("county_id", "roster_id", name="uq_youth_county_roster"),)
+    __table_args__ = (
+        sa.UniqueConstraint("county_id", "roster_id", name="uq_youth_county_roster"),
+        # The target of every (youth_id, county_id) foreign key.
+        sa.UniqueConstraint("id", "county_id", name="uq_youth_id_county"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     county_id: int = Field(foreign_key="county.id", index=True)
@@ -128,7 +133,7 @@ class Youth(SQLModel, table=True):
     registration_code: str = Field(max_length=10)
     status_code: str = Field(default="OTUK", max_length=10, index=True)
     adviser_id: int | None = Field(default=None, foreign_key="adviser.id", index=True)
-    language: str = Field(default="nb", max_length=5)
+    language: Language = _enum(Language, "language", 5, default=Language.NB)
     school: str | None = Field(default=None, max_length=200)
     registered_on: date | None = None
     created_at: datetime = _ts()
@@ -136,44 +141,102 @@ class Youth(SQLModel, table=True):
 
 
 class Guardian(SQLModel, table=True):
+    """One person with parental responsibility: a parent of siblings is one row, linked to each child."""
+
+    __table_args__ = (sa.UniqueConstraint("id", "county_id", name="uq_guardian_id_county"),)
+
     id: int | None = Field(default=None, primary_key=True)
     county_id: int = Field(foreign_key="county.id", index=True)
-    youth_id: int = Field(foreign_key="youth.id", index=True)
-    # 1 or 2: the column pair of the roster the guardian came from.
-    position: int = 1
     name: str = Field(max_length=200)
     created_at: datetime = _ts()
 
 
-class ContactPoint(SQLModel, table=True):
-    """A way to reach a person: owned by a youth or by one of their guardians."""
+class YouthGuardian(SQLModel, table=True):
+    """Guardian `guardian_id` of youth `youth_id`, in the roster's column pair `position` (1 or 2).
+
+    A link that ended (another person took the position, or the youth turned 18) keeps its row with
+    position 0, `ended_at` and the reason: the guardian's thread still points at this youth.
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("youth_id", "guardian_id", name="uq_youthguardian_youth_guardian"),
+        _youth_fk("youthguardian"),
+        sa.ForeignKeyConstraint(
+            ["guardian_id", "county_id"], ["guardian.id", "guardian.county_id"],
+            name="fk_youthguardian_guardian_id_guardian",
+        ),
+        sa.CheckConstraint("position IN (0, 1, 2)", name="position"),
+        sa.CheckConstraint("(position = 0) = (ended_at IS NOT NULL)", name="ended_has_no_position"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     county_id: int = Field(foreign_key="county.id", index=True)
-    youth_id: int = Field(foreign_key="youth.id", index=True)
-    guardian_id: int | None = Field(default=None, foreign_key="guardian.id", index=True)
-    channel: str = Field(max_length=20)
+    youth_id: int = Field(index=True)
+    guardian_id: int = Field(index=True)
+    position: int = 1
+    created_at: datetime = _ts()
+    ended_at: datetime | None = _ts(nullable=True, default=False)
+    ended_reason: GuardianEnded | None = _enum(GuardianEnded, "ended_reason", 20, default=None, nullable=True)
+
+
+class ContactPoint(SQLModel, table=True):
+    """A way to reach one person: owned by a youth or by a guardian, never both."""
+
+    __table_args__ = (
+        # One row per address and owner; the same number may belong to a youth and to a guardian (flagged).
+        sa.UniqueConstraint("channel", "address", "youth_id", name="uq_contactpoint_youth_address"),
+        sa.UniqueConstraint("channel", "address", "guardian_id", name="uq_contactpoint_guardian_address"),
+        _youth_fk("contactpoint"),
+        sa.ForeignKeyConstraint(
+            ["guardian_id", "county_id"], ["guardian.id", "guardian.county_id"],
+            name="fk_contactpoint_guardian_id_guardian",
+        ),
+        sa.CheckConstraint("(youth_id IS NULL) != (guardian_id IS NULL)", name="one_owner"),
+        sa.CheckConstraint("(retired_at IS NULL) = (retired_reason IS NULL)", name="retired_has_reason"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    youth_id: int | None = Field(default=None, index=True)
+    guardian_id: int | None = Field(default=None, index=True)
+    channel: Channel = _enum(Channel, "channel", 20)
+    # Normalised: E.164 for phone numbers, lower case for e-mail.
     address: str = Field(max_length=200, index=True)
     verified: bool = False
     wrong_number: bool = False
     opted_out: bool = False
     opted_out_at: datetime | None = _ts(nullable=True, default=False)
+    # Set when the point must not be used any more for a reason other than a wrong number or an opt-out.
+    retired_at: datetime | None = _ts(nullable=True, default=False)
+    retired_reason: ContactRetired | None = _enum(ContactRetired, "retired_reason", 20, default=None, nullable=True)
     created_at: datetime = _ts()
 
 
+def telegram_provider_id(chat_id: int, message_id: int) -> str:
+    """The provider id of a Telegram message: its id is unique only within its chat."""
+    return f"{chat_id}:{message_id}"
+
+
 class Message(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("channel", "provider_id", name="uq_message_channel_provider"),)
+    __table_args__ = (
+        # Provider retries are stored once. Telegram message ids are unique only within a chat, so the
+        # Telegram provider id is "<chat id>:<message id>"; a county may run its own provider account.
+        sa.UniqueConstraint("channel", "provider_account", "provider_id", name="uq_message_channel_account_provider"),
+        _youth_fk("message"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     county_id: int = Field(foreign_key="county.id", index=True)
-    youth_id: int | None = Field(default=None, foreign_key="youth.id", index=True)
+    youth_id: int | None = Field(default=None, index=True)
     guardian_id: int | None = Field(default=None, foreign_key="guardian.id")
     contact_point_id: int | None = Field(default=None, foreign_key="contactpoint.id")
-    direction: str = Field(max_length=3)
-    channel: str = Field(max_length=20)
+    direction: Direction = _enum(Direction, "direction", 3)
+    channel: Channel = _enum(Channel, "channel", 20)
     text: str = Field(sa_type=sa.Text)
+    # The provider's account (Twilio account SID, Telegram bot id); "" where a channel has only one.
+    provider_account: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     provider_id: str | None = Field(default=None, max_length=128)
-    delivery_status: str = Field(default="queued", max_length=20)
+    delivery_status: DeliveryStatus = _enum(DeliveryStatus, "delivery_status", 20, default=DeliveryStatus.QUEUED)
     error_code: str | None = Field(default=None, max_length=40)
     created_at: datetime = _ts()
     sent_at: datetime | None = _ts(nullable=True, default=False)
@@ -182,22 +245,25 @@ class Message(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    # The dispatcher's question is always "pending rows due before now".
-    __table_args__ = (sa.Index("ix_outbox_state_due_at", "state", "due_at"),)
+    __table_args__ = (
+        # The dispatcher's question is always "pending rows due before now".
+        sa.Index("ix_outbox_state_due_at", "state", "due_at"),
+        _youth_fk("outbox"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     county_id: int = Field(foreign_key="county.id", index=True)
-    youth_id: int = Field(foreign_key="youth.id", index=True)
+    youth_id: int = Field(index=True)
     guardian_id: int | None = Field(default=None, foreign_key="guardian.id")
     contact_point_id: int | None = Field(default=None, foreign_key="contactpoint.id")
-    # enrolment + step: planning twice never sends twice.
+    # enrolment + step + recipient: planning twice never sends twice.
     idempotency_key: str = Field(unique=True, max_length=200)
-    channel: str = Field(max_length=20)
+    channel: Channel = _enum(Channel, "channel", 20)
     flow: str | None = Field(default=None, max_length=80)
     step: str | None = Field(default=None, max_length=80)
     text: str = Field(sa_type=sa.Text)
     due_at: datetime = _ts()
-    state: str = Field(default="pending", max_length=20)
+    state: OutboxState = _enum(OutboxState, "state", 20, default=OutboxState.PENDING)
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=400)
     message_id: int | None = Field(default=None, foreign_key="message.id")
@@ -207,15 +273,24 @@ class Outbox(SQLModel, table=True):
 
 
 class StatusChange(SQLModel, table=True):
+    __table_args__ = (
+        _youth_fk("statuschange"),
+        # A decided change names who decided and when; an undecided one names neither.
+        sa.CheckConstraint(
+            "(state IN ('confirmed', 'rejected')) = (decided_at IS NOT NULL AND decided_by IS NOT NULL)",
+            name="decided",
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     county_id: int = Field(foreign_key="county.id", index=True)
-    youth_id: int = Field(foreign_key="youth.id", index=True)
+    youth_id: int = Field(index=True)
     old_code: str = Field(max_length=10)
     new_code: str = Field(max_length=10)
-    # "import", "bot", or "adviser:<id>"
+    # "import", "bot", or "adviser:<id>"; actor_kind is its kind, constrained.
     actor: str = Field(max_length=80)
-    # True: the youth's code was changed; False: proposed, waiting for an adviser.
-    applied: bool = False
+    actor_kind: ActorKind = _enum(ActorKind, "actor_kind", 20)
+    state: ChangeState = _enum(ChangeState, "state", 20, index=True)
     evidence: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     source_message_id: int | None = Field(default=None, foreign_key="message.id")
     decided_by: str | None = Field(default=None, max_length=80)
@@ -223,14 +298,21 @@ class StatusChange(SQLModel, table=True):
     # Exports ask for the changes since a day.
     created_at: datetime = _ts(index=True)
 
+    @property
+    def applied(self) -> bool:
+        """Whether the change's new code became the youth's code (applied at once or confirmed)."""
+        return self.state in (ChangeState.APPLIED, ChangeState.CONFIRMED)
+
 
 class Alert(SQLModel, table=True):
+    __table_args__ = (_youth_fk("alert"),)
+
     id: int | None = Field(default=None, primary_key=True)
     county_id: int = Field(foreign_key="county.id", index=True)
-    youth_id: int | None = Field(default=None, foreign_key="youth.id", index=True)
+    youth_id: int | None = Field(default=None, index=True)
     adviser_id: int | None = Field(default=None, foreign_key="adviser.id")
     message_id: int | None = Field(default=None, foreign_key="message.id")
-    kind: str = Field(max_length=40)
+    kind: AlertKind = _enum(AlertKind, "kind", 40)
     urgent: bool = False
     detail: str | None = Field(default=None, max_length=400)
     created_at: datetime = _ts()
@@ -238,12 +320,16 @@ class Alert(SQLModel, table=True):
 
 
 class AccessLog(SQLModel, table=True):
-    """Which person read or changed which youth record, and when."""
+    """Which person or process read or changed which youth record, and when."""
+
+    __table_args__ = (_youth_fk("accesslog"),)
 
     id: int | None = Field(default=None, primary_key=True)
     county_id: int = Field(foreign_key="county.id", index=True)
-    youth_id: int | None = Field(default=None, foreign_key="youth.id", index=True)
+    youth_id: int | None = Field(default=None, index=True)
+    # "import", "export", "adviser:<id>"; actor_kind is its kind, constrained.
     actor: str = Field(max_length=80)
+    actor_kind: ActorKind = _enum(ActorKind, "actor_kind", 20)
     action: str = Field(max_length=20)
     detail: str | None = Field(default=None, max_length=400)
     at: datetime = _ts()

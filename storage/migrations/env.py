@@ -56,7 +56,7 @@ def run_online() -> None:
         return
     from storage.db import create_engine, resolve_url
 
-    engine = create_engine(resolve_url(config.get_main_option("sqlalchemy.url")))
+    engine = create_engine(resolve_url(config.get_main_option("sqlalchemy.url") or "", "sqlalchemy.url"))
     try:
         with engine.connect() as connection:
             _run_on(connection)

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
@@ -22,6 +23,7 @@ from bot.status import (
     confirm_proposal,
     reject_proposal,
 )
+from storage.enums import ActorKind, ChangeState
 from storage.models import County, Message, StatusChange, Youth
 
 NOW = datetime(2025, 10, 14, 9, 30, tzinfo=UTC)
@@ -290,11 +292,32 @@ def test_rejected_proposal_keeps_the_code_and_records_the_adviser(session: Sessi
     assert _stored_code(engine, _id(youth)) == "OTUK"
 
 
+def test_a_change_that_is_made_supersedes_pending_proposals(session: Session, engine: Engine) -> None:
+    youth = _youth(session)
+    proposal = change_status(session, youth, "OTLL", actor="bot", applied=False, evidence={}, now=NOW)
+    change_status(session, youth, "OTOV", actor="adviser:3", applied=True, evidence={}, now=LATER)
+    session.commit()
+
+    with pytest.raises(ProposalNotPending, match="already superseded by adviser:3"):
+        confirm_proposal(session, _id(proposal), adviser="adviser:7", now=LATER)
+    session.commit()
+
+    assert _stored_code(engine, _id(youth)) == "OTOV"
+    with Session(engine) as fresh:
+        stored = fresh.get(StatusChange, proposal.id)
+        assert stored is not None
+        assert (stored.state, stored.applied, stored.decided_by, stored.decided_at) == (
+            ChangeState.SUPERSEDED, False, "adviser:3", LATER)
+
+
 def test_proposal_whose_old_code_no_longer_holds_cannot_be_confirmed(session: Session, engine: Engine) -> None:
     youth = _youth(session)
     proposal = change_status(session, youth, "OTLL", actor="bot", applied=False, evidence={}, now=NOW)
-    change_status(session, youth, "OTOV", actor="bot", applied=True, evidence={}, now=NOW)
+    youth_id = _id(youth)
     session.commit()
+    # Changed behind the status function's back (by hand in the database): the proposal is stale.
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE youth SET status_code = 'OTOV' WHERE id = :id"), {"id": youth_id})
 
     with pytest.raises(StaleStatus, match="proposes OTUK → OTLL, but youth .* now has OTOV"):
         confirm_proposal(session, _id(proposal), adviser="adviser:7", now=LATER)
@@ -303,7 +326,27 @@ def test_proposal_whose_old_code_no_longer_holds_cannot_be_confirmed(session: Se
     assert _stored_code(engine, _id(youth)) == "OTOV"
     with Session(engine) as fresh:
         stored = fresh.get(StatusChange, proposal.id)
-        assert stored is not None and (stored.applied, stored.decided_at) == (False, None)
+        assert stored is not None and (stored.state, stored.decided_at) == (ChangeState.PROPOSED, None)
+
+
+def test_confirming_and_rejecting_record_explicit_states(session: Session) -> None:
+    youth = _youth(session)
+    first = change_status(session, youth, "OTLL", actor="bot", applied=False, evidence={}, now=NOW)
+    second = change_status(session, youth, "OTAR", actor="bot", applied=False, evidence={}, now=NOW)
+    assert (first.state, second.state) == (ChangeState.PROPOSED, ChangeState.PROPOSED)
+
+    reject_proposal(session, _id(second), adviser="adviser:7", now=LATER)
+    confirm_proposal(session, _id(first), adviser="adviser:7", now=LATER)
+
+    assert (first.state, second.state) == (ChangeState.CONFIRMED, ChangeState.REJECTED)
+    assert (first.actor_kind, first.applied, second.applied) == (ActorKind.BOT, True, False)
+
+
+@pytest.mark.parametrize("actor", ["robot", "adviser", "adviser:", "bot:7", ""])
+def test_actor_must_be_of_a_known_kind(session: Session, actor: str) -> None:
+    youth = _youth(session)
+    with pytest.raises(StatusChangeError):
+        change_status(session, youth, "OTOV", actor=actor, applied=True, evidence={}, now=NOW)
 
 
 Decision = Callable[..., StatusChange]

@@ -42,15 +42,31 @@ def test_relative_sqlite_path_is_pinned_to_the_working_directory(tmp_path: Path,
     assert resolve_url("sqlite:///otbot.db") == f"sqlite:///{tmp_path.resolve() / 'otbot.db'}"
 
 
-def test_without_a_url_the_setting_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.settings import get_settings
+def test_without_a_url_the_cli_uses_the_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
 
     monkeypatch.setenv("OTBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'from-env.db'}")
-    get_settings.cache_clear()
-    try:
-        assert resolve_url(None) == f"sqlite:///{tmp_path / 'from-env.db'}"
-    finally:
-        get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "from-env.db").exists()
+
+
+def test_storage_imports_nothing_of_ours() -> None:
+    import ast
+
+    ours = {"bot", "flows", "adapters"}
+    for path in (Path(__file__).resolve().parents[2] / "storage").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert not {name.split(".")[0] for name in imported} & ours, path
+
+
+def test_an_empty_url_is_refused() -> None:
+    with pytest.raises(DatabaseURLError, match="--db: no database URL given"):
+        resolve_url("  ", "--db")
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from storage.models import County
 
 TABLES = {
     "county", "adviser", "youth", "guardian", "contactpoint", "message",
-    "outbox", "statuschange", "alert", "accesslog",
+    "outbox", "statuschange", "alert", "accesslog", "youthguardian",
 }  # fmt: skip
 
 
@@ -172,4 +172,4 @@ def test_revisions_use_plain_sqlalchemy_types_only() -> None:
         tree = ast.parse(Path(revision).read_text(encoding="utf-8"))
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-        assert imported <= {"__future__", "collections.abc", "sqlalchemy", "alembic"}, revision.name
+        assert imported <= {"__future__", "collections.abc", "datetime", "sqlalchemy", "alembic"}, revision.name
