@@ -1,4 +1,4 @@
-"""Norway's counties, municipalities, towns and places abroad, and finding them in a reply's text."""
+"""Norway's counties, municipalities, towns and places abroad, and finding them in a text: used by the reply reader and the roster import alike."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
+# The data files live beside the reader, which was their first user.
 _DATA = files("bot.understand") / "data"
 
 # Letters that Unicode decomposition does not reduce to a base letter. Norwegian keyboards are often missing,

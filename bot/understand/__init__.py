@@ -11,7 +11,7 @@ __all__ = ["ACTIVITY_CODES", "Claim", "Evidence", "Reading", "read"]
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: `import bot.understand.places` (the roster import) must not load simplemma and the lexicon.
+    # Lazy: importing the package (e.g. for a submodule) must not load the lexicon.
     if name in __all__:
         from bot.understand import reader
 

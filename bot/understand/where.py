@@ -1,14 +1,11 @@
-"""Where a reply says the youth lives now, judged against the youth's county (through bot.understand.places)."""
+"""Where a reply says the youth lives now, judged against the youth's county (through bot.places)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-try:  # places.py is a sibling module; the reader still works (moves read as "unknown place") without it
-    from bot.understand import places as _places
-except ImportError:  # pragma: no cover - only while places.py is being written
-    _places = None  # type: ignore[assignment]
+from bot import places as _places
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +19,7 @@ class PlaceFound:
 
 
 def places_in(text: str, youth_county: str | None) -> list[PlaceFound]:
-    """Every place named in `text`, classified against the youth's county; [] when places are unavailable."""
-    if _places is None or not hasattr(_places, "find_places"):
-        return []
+    """Every place named in `text`, classified against the youth's county."""
     try:
         matches: list[Any] = list(_places.find_places(text))
     except Exception:  # a data problem in places must not stop the reader: the move reads as "unknown"

@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from typer.testing import CliRunner, Result
 
-from bot.roster import evidence_in_words, export_changes, import_roster
+from bot import cli
+from bot.evidence import evidence_in_words
+from bot.roster import import_roster
 from bot.status import change_status
+from storage.enums import Channel, DeliveryStatus, Direction
 from storage.models import AccessLog, Message, Youth
 
 HEADER_LINE = "time;roster_id;name;county;old_code;new_code;actor;state;evidence"
@@ -37,8 +42,9 @@ def change(engine: Engine, roster_id: str, code: str, at: datetime, *, applied: 
         youth = session.exec(select(Youth).where(Youth.roster_id == roster_id)).one()
         message_id = None
         if reply is not None:
-            message = Message(county_id=youth.county_id, youth_id=youth.id, direction="in", channel="sms",
-                              text=reply, provider_id=f"SM{at.timestamp():.0f}", delivery_status="received",
+            message = Message(county_id=youth.county_id, youth_id=youth.id, direction=Direction.INBOUND,
+                              channel=Channel.SMS, text=reply, provider_id=f"SM{at.timestamp():.0f}",
+                              delivery_status=DeliveryStatus.RECEIVED,
                               created_at=at, received_at=at)
             session.add(message)
             session.flush()
@@ -48,12 +54,20 @@ def change(engine: Engine, roster_id: str, code: str, at: datetime, *, applied: 
         session.commit()
 
 
+def export(engine: Engine, *options: str) -> Result:
+    """`otbot export changes OPTIONS` on the engine's database, at a fixed clock reading."""
+    url = engine.url.render_as_string(hide_password=False)
+    with mock.patch.object(cli, "_now", return_value=datetime(2026, 11, 22, 12, 0, tzinfo=UTC)):
+        return CliRunner().invoke(cli.app, ["export", "changes", *options, "--db", url])
+
+
 def export_text(engine: Engine, tmp_path: Path, since: date | None = None) -> tuple[int, str]:
     out = tmp_path / "changes.csv"
-    count = export_changes(engine, since, out, now=datetime(2026, 11, 22, 12, 0, tzinfo=UTC))
+    result = export(engine, "--out", str(out), *(["--since", since.isoformat()] if since else []))
+    assert result.exit_code == 0, result.output
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")  # Excel needs the BOM to read UTF-8
-    return count, data[3:].decode("utf-8")
+    return int(result.output.split()[0]), data[3:].decode("utf-8")
 
 
 def test_two_changes_export_as_two_rows_in_oslo_time_across_the_spring_dst_switch(two_youth: Engine,
@@ -118,13 +132,10 @@ def test_export_without_changes_is_the_header_only(engine: Engine, tmp_path: Pat
     assert export_text(engine, tmp_path) == (0, HEADER_LINE + "\r\n")
 
 
-def test_export_to_standard_output_writes_the_same_bytes(two_youth: Engine, tmp_path: Path,
-                                                         capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+def test_export_to_standard_output_writes_the_same_bytes(two_youth: Engine, tmp_path: Path) -> None:
     change(two_youth, "700001", "OTOV", datetime(2026, 5, 5, 10, 0, tzinfo=UTC))
-    count = export_changes(two_youth, None, None, now=datetime(2026, 11, 22, 12, 0, tzinfo=UTC))
-    printed = capsysbinary.readouterr().out
-    export_changes(two_youth, None, tmp_path / "same.csv")
-    assert count == 1
+    printed = export(two_youth).stdout_bytes
+    export(two_youth, "--out", str(tmp_path / "same.csv"))
     assert printed == (tmp_path / "same.csv").read_bytes()
     assert printed.startswith(b"\xef\xbb\xbf" + HEADER_LINE.encode())
 
@@ -139,6 +150,22 @@ def test_export_logs_that_each_exported_youth_record_was_read(two_youth: Engine,
     assert [(log.youth_id, log.action, log.detail) for log in logs] == [
         (youth.id, "export-changes", "status changes since 2026-05-01")
     ]
+
+
+@pytest.mark.parametrize("where", ["missing-folder/changes.csv", "."])
+def test_unwritable_out_path_is_one_line_exit_2_and_logs_no_export(two_youth: Engine, tmp_path: Path,
+                                                                   where: str) -> None:
+    change(two_youth, "700001", "OTOV", datetime(2026, 5, 5, 10, 0, tzinfo=UTC))
+    out = tmp_path / where
+
+    result = export(two_youth, "--out", str(out))
+
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"--out {out}"), result.output
+    assert "Traceback" not in result.output
+    with Session(two_youth) as session:
+        assert session.exec(select(AccessLog).where(AccessLog.actor == "export")).all() == []
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.understand.places import (
+from bot.places import (
     COUNTIES,
     _town_county,
     canonical_county,

@@ -8,14 +8,18 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import sqlalchemy as sa
 from rich.console import Console
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from typer.testing import CliRunner
 
 from adapters.roster_csv import RosterFileError, RowError, normalise_mobile, read_roster
+from bot import cli
+from bot.places import municipality_county
 from bot.roster import (
     EXIT_OK,
     EXIT_REJECTED,
@@ -23,11 +27,18 @@ from bot.roster import (
     check_roster,
     import_roster,
     looks_like_national_id,
-    run_import,
 )
 from bot.status import change_status
-from bot.understand.places import municipality_county
-from storage.models import AccessLog, Adviser, ContactPoint, County, Guardian, StatusChange, Youth
+from storage.models import (
+    AccessLog,
+    Adviser,
+    ContactPoint,
+    County,
+    Guardian,
+    StatusChange,
+    Youth,
+    YouthGuardian,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # 10:00 UTC is 11:00 in Oslo: the import day is 2026-11-22.
@@ -55,14 +66,23 @@ def roster(*rows: str, header: str = HEADER) -> bytes:
     return ("\ufeff" + "\r\n".join((header, *rows)) + "\r\n").encode()
 
 
-def run(engine: Engine, data: bytes, tmp_path: Path, *, name: str = "roster.csv", **kwargs: object) -> tuple[int, str]:
-    path = tmp_path / name
-    path.write_bytes(data)
+def run(engine: Engine, data: bytes, tmp_path: Path, *, name: str = "roster.csv", now: datetime = NOW,
+        county: str | None = None, dry_run: bool = False, as_of: date | None = None) -> tuple[int, str]:
+    """The CLI's import path (`otbot import`) on `data`, at the clock reading `now`; exit code and report."""
     out = io.StringIO()
-    options: dict[str, object] = {"county": None, "dry_run": False, "now": NOW}
-    options.update(kwargs)
-    code = run_import(engine, path, console=Console(file=out, width=200), **options)  # type: ignore[arg-type]
+    url = engine.url.render_as_string(hide_password=False)
+    with mock.patch.object(cli, "_now", return_value=now), \
+            mock.patch.object(cli, "err", Console(file=out, width=200, soft_wrap=True)):
+        code = cli._run_import(url, data, name, county=county, dry_run=dry_run, as_of=as_of)
     return code, out.getvalue()
+
+
+def guardians_of(session: Session, youth_id: int | None) -> list[tuple[str, int]]:
+    """(name, position) of each guardian link of the youth, oldest first; position 0 is a former guardian."""
+    rows = session.exec(select(Guardian.name, YouthGuardian.position)
+                        .join(YouthGuardian, YouthGuardian.guardian_id == Guardian.id)
+                        .where(YouthGuardian.youth_id == youth_id).order_by(YouthGuardian.id)).all()
+    return [(name, position) for name, position in rows]
 
 
 def problems_in(output: str) -> list[str]:
@@ -103,11 +123,8 @@ def test_mixed_file_names_every_bad_row_and_stores_every_good_row(engine: Engine
         numbers = session.exec(select(ContactPoint.address).where(ContactPoint.youth_id == selma.id,
                                                                   ContactPoint.channel == "sms")).all()
         assert numbers == ["+4740000501"]
-        guardians = session.exec(select(Guardian).where(Guardian.youth_id == stored["800009"].id)).all()
-        assert guardians == []  # Kaja is 19: her guardian is kept out
-        assert [g.name for g in session.exec(
-            select(Guardian).where(Guardian.youth_id == stored["800002"].id).order_by(Guardian.position)
-        )] == ["Kari Aune", "Ola Aune"]
+        assert guardians_of(session, stored["800009"].id) == []  # Kaja is 19: her guardian is kept out
+        assert guardians_of(session, stored["800002"].id) == [("Kari Aune", 1), ("Ola Aune", 2)]
     assert stored["800014"].school == "Thora Storm vgs\n(sluttet i oktober)"
     assert stored["800011"].language == "en"
 
@@ -238,11 +255,13 @@ def test_unknown_county_option_is_a_file_level_error(engine: Engine, tmp_path: P
     assert counts(engine)["County"] == 0
 
 
-def test_unreadable_file_exits_2(engine: Engine, tmp_path: Path) -> None:
-    out = io.StringIO()
-    code = run_import(engine, tmp_path / "nope.csv", county=None, dry_run=False, console=Console(file=out), now=NOW)
-    assert code == EXIT_UNUSABLE
-    assert "cannot read the file" in out.getvalue()
+def test_missing_roster_file_exits_2_and_creates_no_database(tmp_path: Path) -> None:
+    database = tmp_path / "never.db"
+    result = CliRunner().invoke(cli.app, ["import", str(tmp_path / "nope.csv"), "--db", f"sqlite:///{database}"])
+    assert result.exit_code == EXIT_UNUSABLE
+    assert result.output.strip().splitlines() == [
+        f"{tmp_path / 'nope.csv'}: cannot read the file: No such file or directory — nothing was imported"]
+    assert not database.exists()
 
 
 def test_same_roster_id_twice_rejects_the_second_occurrence(engine: Engine, tmp_path: Path) -> None:
@@ -349,7 +368,7 @@ def test_new_guardian_in_a_position_retires_the_old_one_and_its_number(engine: E
     code, _ = run(engine, roster("1;Ada;Berg;2010-01-01;;Agder;OSON;;Ola Berg;40000003"), tmp_path)
     assert code == EXIT_OK
     with Session(engine) as session:
-        guardians = [(g.name, g.position) for g in session.exec(select(Guardian).order_by(Guardian.id))]
+        guardians = guardians_of(session, youth_by_roster_id(engine)["1"].id)
         points = [(p.address, p.wrong_number) for p in session.exec(select(ContactPoint).order_by(ContactPoint.id))]
     assert guardians == [("Kari Berg", 0), ("Ola Berg", 1)]
     assert points == [("+4740000002", True), ("+4740000003", False)]
@@ -359,7 +378,7 @@ def test_guardian_name_spelled_differently_with_the_same_number_is_a_correction(
     run(engine, roster("1;Ada;Berg;2010-01-01;;Agder;OSON;;Kari Berg;40000002"), tmp_path)
     run(engine, roster("1;Ada;Berg;2010-01-01;;Agder;OSON;;Kari Bergh;40000002"), tmp_path)
     with Session(engine) as session:
-        assert [(g.name, g.position) for g in session.exec(select(Guardian))] == [("Kari Bergh", 1)]
+        assert guardians_of(session, youth_by_roster_id(engine)["1"].id) == [("Kari Bergh", 1)]
         assert session.exec(select(ContactPoint.wrong_number)).all() == [False]
 
 
@@ -416,3 +435,111 @@ def test_value_longer_than_its_column_rejects_the_row_on_every_database(engine: 
     assert code == EXIT_REJECTED
     assert "line 2: fornavn: longer than 100 characters (101)" in output.splitlines()
     assert sorted(youth_by_roster_id(engine)) == ["2"]
+
+
+SIBLINGS = ("1;Ada;Berg;2010-01-01;40000101;Agder;OSON;;Kari Berg;40000300",
+            "2;Bo;Berg;2010-12-05;40000102;Agder;OSON;;Kari Berg;40000300")
+
+
+def test_a_parent_of_siblings_is_one_person_with_one_number_linked_to_each_child(engine: Engine,
+                                                                               tmp_path: Path) -> None:
+    code, output = run(engine, roster(*SIBLINGS), tmp_path)
+    assert code == EXIT_OK, output
+    stored = youth_by_roster_id(engine)
+    with Session(engine) as session:
+        assert [g.name for g in session.exec(select(Guardian))] == ["Kari Berg"]
+        points = session.exec(select(ContactPoint).where(ContactPoint.address == "+4740000300")).all()
+        assert [(p.youth_id, p.guardian_id is not None) for p in points] == [(None, True)]
+        # An inbound SMS from that number leads to one person and, through the links, to both children.
+        children = session.exec(select(YouthGuardian.youth_id).where(YouthGuardian.guardian_id == points[0].guardian_id,
+                                                                     YouthGuardian.position != 0)).all()
+        assert sorted(children) == sorted([stored["1"].id, stored["2"].id])
+    # Importing the same file again changes nothing.
+    with Session(engine) as session:
+        again = import_roster(session, roster(*SIBLINGS), file_name="roster.csv", now=NOW)
+        session.commit()
+    assert (again.unchanged, again.updated, again.warnings) == (2, 0, [])
+    assert counts(engine)["Guardian"] == 1
+
+
+def test_a_youth_number_that_is_also_a_guardians_number_is_stored_and_flagged(engine: Engine, tmp_path: Path) -> None:
+    code, output = run(engine, roster("1;Ada;Berg;2010-01-01;40000300;Agder;OSON;;Kari Berg;40000300"), tmp_path)
+    assert code == EXIT_OK
+    assert "line 2: mobil: the same number as a guardian's number; stored for both — check it" in output.splitlines()
+    with Session(engine) as session:
+        assert len(session.exec(select(ContactPoint).where(ContactPoint.address == "+4740000300")).all()) == 2
+
+
+BIRTHDAY_ROW = "1;Ada;Berg;23.11.2008;40000101;Agder;OSON;;Kari Berg;40000300"
+ADULT_ROW = "1;Ada;Berg;23.11.2008;40000101;Agder;OSON;;;"
+
+
+def test_guardians_leave_when_a_reimport_finds_the_youth_turned_18(engine: Engine, tmp_path: Path) -> None:
+    code, _ = run(engine, roster(BIRTHDAY_ROW), tmp_path, as_of=date(2026, 11, 22))  # 17, one day before
+    assert code == EXIT_OK
+    assert counts(engine)["Guardian"] == 1
+
+    # The day after the 18th birthday the roster (rightly) no longer lists the guardian.
+    code, output = run(engine, roster(ADULT_ROW), tmp_path, as_of=date(2026, 11, 24))
+
+    assert code == EXIT_OK, output
+    assert "line 2: the youth is 18 or older: their guardians are no longer kept" in output
+    assert counts(engine)["Guardian"] == 0
+    with Session(engine) as session:
+        assert session.exec(select(ContactPoint.address)).all() == ["+4740000101"]
+        assert session.exec(select(YouthGuardian)).all() == []
+
+
+def test_before_the_18th_birthday_the_guardians_stay(engine: Engine, tmp_path: Path) -> None:
+    run(engine, roster(BIRTHDAY_ROW), tmp_path, as_of=date(2026, 11, 20))
+    code, output = run(engine, roster(BIRTHDAY_ROW), tmp_path, as_of=date(2026, 11, 22))
+    assert code == EXIT_OK, output
+    assert counts(engine)["Guardian"] == 1
+
+
+def test_a_guardian_who_still_guards_a_younger_sibling_keeps_the_number(engine: Engine, tmp_path: Path) -> None:
+    older = "1;Ada;Berg;23.11.2008;40000101;Agder;OSON;;Kari Berg;40000300"
+    younger = "2;Bo;Berg;2010-12-05;40000102;Agder;OSON;;Kari Berg;40000300"
+    run(engine, roster(older, younger), tmp_path, as_of=date(2026, 11, 22))
+
+    code, output = run(engine, roster(ADULT_ROW, younger), tmp_path, as_of=date(2026, 11, 24))
+
+    assert code == EXIT_OK, output
+    stored = youth_by_roster_id(engine)
+    with Session(engine) as session:
+        assert guardians_of(session, stored["1"].id) == []
+        assert guardians_of(session, stored["2"].id) == [("Kari Berg", 1)]
+        point = session.exec(select(ContactPoint).where(ContactPoint.address == "+4740000300")).one()
+        assert (point.retired_at, point.wrong_number) == (None, False)
+
+
+def test_a_guardian_with_a_thread_is_kept_but_retired_when_the_youth_turns_18(engine: Engine, tmp_path: Path) -> None:
+    from storage.enums import Channel, ContactRetired, DeliveryStatus, Direction, GuardianEnded
+    from storage.models import Message
+
+    run(engine, roster(BIRTHDAY_ROW), tmp_path, as_of=date(2026, 11, 22))
+    with Session(engine) as session:
+        point = session.exec(select(ContactPoint).where(ContactPoint.guardian_id.is_not(None))).one()
+        session.add(Message(county_id=point.county_id, youth_id=youth_by_roster_id(engine)["1"].id,
+                            guardian_id=point.guardian_id, contact_point_id=point.id, direction=Direction.OUTBOUND,
+                            channel=Channel.SMS, text="Informasjon til foresatte", delivery_status=DeliveryStatus.SENT))
+        session.commit()
+
+    run(engine, roster(ADULT_ROW), tmp_path, as_of=date(2026, 11, 24))
+
+    with Session(engine) as session:
+        point = session.exec(select(ContactPoint).where(ContactPoint.guardian_id.is_not(None))).one()
+        link = session.exec(select(YouthGuardian)).one()
+    assert (point.retired_reason, point.retired_at is not None) == (ContactRetired.YOUTH_ADULT, True)
+    assert (link.position, link.ended_reason) == (0, GuardianEnded.YOUTH_ADULT)
+
+
+def test_default_region_reads_numbers_without_a_country_code(tmp_path: Path) -> None:
+    from bot.roster import check_roster
+
+    data = roster("1;Ada;Berg;2006-01-01;070-123 45 67;Agder;OSON;;;")
+    se = check_roster(read_roster(data), day=DAY, default_county=None, region="SE")
+    no = check_roster(read_roster(data), day=DAY, default_county=None, region="NO")
+    assert [e.mobile for e in se.entries] == ["+46701234567"]
+    assert no.entries == []
+    assert [str(p) for p in no.problems] == ["line 2: mobil: not a valid phone number"]
