@@ -1,14 +1,17 @@
-"""`otbot classify`: JSON lines of replies in, one JSON line of reading + decision out per input line."""
+"""`otbot classify`: JSON lines of replies in, one JSON line of reading + decision out per non-empty input line."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, TextIO
 
-from bot.policy import SENDERS, CountyPolicy, ReplyContext, decide
+from bot.policy import REPLY_LANGUAGES, SENDERS, CountyPolicy, ReplyContext, decide
 from bot.understand import read
+from storage.enums import Channel
 
-FIELDS = ("id", "text", "sender", "age", "county", "channel")
+# Input fields; only "text" is required (see README, "otbot classify").
+FIELDS = ("id", "text", "sender", "age", "county", "channel", "language", "adviser")
 
 
 class InputError(ValueError):
@@ -25,15 +28,27 @@ def _check(record: Any) -> dict[str, Any]:
     if sender not in SENDERS:
         raise InputError(f"'sender' must be one of {', '.join(SENDERS)}, not {sender!r}")
     age = record.get("age")
-    if isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 130:
-        raise InputError(f"'age' must be a whole number of years, not {age!r}")
+    if age is not None and (isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 130):
+        raise InputError(f"'age' must be a whole number of years (or null when unknown), not {age!r}")
     county = record.get("county")
     if county is not None and not isinstance(county, str):
         raise InputError(f"'county' must be a string, not {county!r}")
-    channel = record.get("channel") or "sms"
+    channel = record.get("channel") or Channel.SMS.value
+    if channel not in {c.value for c in Channel}:
+        raise InputError(f"'channel' must be one of {', '.join(c.value for c in Channel)}, not {channel!r}")
     if not isinstance(channel, str):
         raise InputError(f"'channel' must be a string, not {channel!r}")
-    return {"text": text, "sender": sender, "age": age, "county": county or "", "channel": channel}
+    language = record.get("language")
+    if language is None:
+        language = "nb"
+    elif language not in REPLY_LANGUAGES:
+        raise InputError(f"'language' must be one of {', '.join(REPLY_LANGUAGES)} (the youth's målform), "
+                         f"not {language!r}")
+    adviser = record.get("adviser")
+    if adviser is not None and (not isinstance(adviser, str) or not adviser.strip()):
+        raise InputError(f"'adviser' must be the adviser's name as a non-empty string, not {adviser!r}")
+    return {"text": text, "sender": sender, "age": age, "county": county or "", "channel": channel,
+            "language": language, "adviser": adviser.strip() if adviser else None}
 
 
 def classify_record(record: Any, policy: CountyPolicy | None = None) -> dict[str, Any]:
@@ -41,7 +56,7 @@ def classify_record(record: Any, policy: CountyPolicy | None = None) -> dict[str
     fields = _check(record)
     reading = read(fields["text"], sender=fields["sender"], age=fields["age"], county=fields["county"])
     ctx = ReplyContext(sender=fields["sender"], age=fields["age"], youth_county=fields["county"],
-                       channel=fields["channel"])
+                       channel=fields["channel"], language=fields["language"], adviser_name=fields["adviser"])
     decision = decide(reading, ctx, policy)
     return {
         "id": record.get("id"),
@@ -63,8 +78,21 @@ def classify_record(record: Any, policy: CountyPolicy | None = None) -> dict[str
     }
 
 
-def classify_line(line: str, number: int, policy: CountyPolicy | None = None) -> dict[str, Any] | None:
-    """One input line -> one output object; None for an empty line (it yields no output line)."""
+def classify_line(line: str | bytes, number: int, policy: CountyPolicy | None = None) -> dict[str, Any] | None:
+    """One input line -> one output object; None for an empty line (it yields no output line).
+
+    Columns in errors are 1-based and count characters of the line as the user sees it (a UTF-8 byte order
+    mark at the start of a line is not part of it). A line given as bytes must be UTF-8.
+    """
+    if isinstance(line, bytes):
+        raw = line
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            column = len(raw[: exc.start].decode("utf-8", errors="replace")) + 1
+            return {"id": None, "error": f"line {number}: not UTF-8 text (byte {raw[exc.start]:#04x} at column "
+                                         f"{column})"}
+    line = line.removeprefix("\ufeff")  # a byte order mark (Windows editors, concatenated files) is not text
     if not line.strip():
         return None
     try:
@@ -80,8 +108,11 @@ def classify_line(line: str, number: int, policy: CountyPolicy | None = None) ->
         return {"id": record_id, "error": f"line {number}: could not classify ({type(exc).__name__})"}
 
 
-def run_classify(stdin: TextIO, stdout: TextIO, policy: CountyPolicy | None = None) -> int:
-    """Classify every line of `stdin` in order; an empty line yields no output. Returns the number of errors."""
+def run_classify(stdin: TextIO | Iterable[str | bytes], stdout: TextIO,
+                 policy: CountyPolicy | None = None) -> int:
+    """Classify every line of `stdin` (text, or bytes read as UTF-8) in order; an empty line yields no output.
+
+    Returns the number of lines that failed (each one written as an error line; the run goes on)."""
     errors = 0
     for number, line in enumerate(stdin, start=1):
         result = classify_line(line, number, policy)

@@ -1,100 +1,102 @@
-"""The contact policy: a Reading + the youth's context + county settings -> a Decision. Pure: no I/O, no clock."""
+"""The contact policy: a Reading + the youth's context + county settings -> a Decision.
+
+Pure: no clock and no I/O beyond loading the reply templates (flows.templates, read once and cached).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.age import ADULT_AGE
 from bot.codes import FOLLOW_UP, UNKNOWN, CodeGroup, group_of, is_status_code
 from bot.understand import Reading
+from bot.understand.language import BOKMAL, ENGLISH, NYNORSK
+from flows.templates import render
+from storage.enums import Channel
 
 SENDERS = ("youth", "guardian")
 
-# What the bot answers, per language of the reply. Short, friendly, says who writes (domain.md: tone).
-REPLIES: dict[str, dict[str, str]] = {
-    "urgent": {
-        "nb": "Takk for at du sier ifra. Er det akutt, ring 113. Du kan også snakke med noen nå: Mental Helse "
-        "116 123 eller Kirkens SOS 22 40 00 40 (hele døgnet). En veileder fra OT tar kontakt med deg så snart "
-        "som mulig.",
-        "nn": "Takk for at du seier ifrå. Er det akutt, ring 113. Du kan òg snakke med nokon no: Mental Helse "
-        "116 123 eller Kirkens SOS 22 40 00 40 (heile døgeret). Ein rettleiar frå OT tek kontakt med deg så "
-        "snart som mogleg.",
-        "en": "Thank you for telling us. In an emergency call 113. You can talk to someone now: Mental Helse "
-        "116 123 or Kirkens SOS 22 40 00 40 (day and night). An adviser from OT will contact you as soon as "
-        "possible.",
-    },
-    "ack": {
-        "nb": "Takk for svar! Hva gjør du for tiden: skole, jobb, læreplass eller noe annet?",
-        "nn": "Takk for svar! Kva gjer du for tida: skule, jobb, læreplass eller noko anna?",
-        "en": "Thanks for answering! What are you doing these days: school, work, an apprenticeship or "
-        "something else?",
-    },
-    "question": {
-        "nb": "Vi er Oppfølgingstjenesten (OT) i fylkeskommunen. Vi hjelper unge mellom 16 og 24 med skole, "
-        "læreplass eller jobb. En veileder svarer deg snart.",
-        "nn": "Vi er Oppfølgingstenesta (OT) i fylkeskommunen. Vi hjelper unge mellom 16 og 24 med skule, "
-        "læreplass eller jobb. Ein rettleiar svarar deg snart.",
-        "en": "We are the county's follow-up service (OT). We help young people aged 16 to 24 with school, "
-        "apprenticeships or work. An adviser will answer you soon.",
-    },
-    "opt_out": {
-        "nb": "Du får ikke flere meldinger fra oss her. Send START om du vil ha dem igjen.",
-        "nn": "Du får ikkje fleire meldingar frå oss her. Send START om du vil ha dei igjen.",
-        "en": "You will get no more messages from us here. Send START to get them again.",
-    },
-    "resume": {
-        "nb": "Velkommen tilbake! Du får meldinger fra OT igjen.",
-        "nn": "Velkomen tilbake! Du får meldingar frå OT igjen.",
-        "en": "Welcome back! You will get messages from OT again.",
-    },
-    "wrong_number": {
-        "nb": "Beklager, da har vi feil nummer. Vi sender ikke flere meldinger hit.",
-        "nn": "Orsak, då har vi feil nummer. Vi sender ikkje fleire meldingar hit.",
-        "en": "Sorry, we have the wrong number. We will not send more messages here.",
-    },
-    "help": {
-        "nb": "Så fint at du tar kontakt! En veileder fra OT tar kontakt med deg snart.",
-        "nn": "Så fint at du tek kontakt! Ein rettleiar frå OT tek kontakt med deg snart.",
-        "en": "Great that you got in touch! An adviser from OT will contact you soon.",
-    },
-    "decline": {
-        "nb": "Takk for svar, vi noterer at du ikke ønsker oppfølging nå. Du kan alltid ta kontakt igjen.",
-        "nn": "Takk for svar, vi noterer at du ikkje ønskjer oppfølging no. Du kan alltid ta kontakt igjen.",
-        "en": "Thanks, we note that you do not want follow-up now. You can always contact us again.",
-    },
-    "thanks": {
-        "nb": "Takk for at du svarte! Ta gjerne kontakt om du vil ha hjelp med skole eller jobb.",
-        "nn": "Takk for at du svarte! Ta gjerne kontakt om du vil ha hjelp med skule eller jobb.",
-        "en": "Thanks for answering! Get in touch if you would like help with school or work.",
-    },
-    "guardian": {
-        "nb": "Takk for beskjeden. En veileder fra OT ser på den og tar kontakt ved behov.",
-        "nn": "Takk for beskjeden. Ein rettleiar frå OT ser på han og tek kontakt ved behov.",
-        "en": "Thank you for letting us know. An adviser from OT will look at it and get in touch if needed.",
-    },
-    "adviser": {
-        "nb": "Takk for meldingen. En veileder fra OT leser den og svarer deg.",
-        "nn": "Takk for meldinga. Ein rettleiar frå OT les ho og svarar deg.",
-        "en": "Thank you for your message. An adviser from OT will read it and answer you.",
-    },
+# What the bot answers: one template per key, flows/templates/<language>/reply_<key>.txt.j2 (see flows.templates).
+# Every reply template gets the same variables: adviser_name (or None) and help_lines (ids, see HELP_LINES).
+REPLY_KEYS = ("urgent", "ack", "question", "opt_out", "resume", "wrong_number", "help", "decline", "thanks",
+              "guardian", "adviser")
+REPLY_LANGUAGES = ("nb", "nn", "en")
+
+# The help lines an urgent answer gives, by the kind of danger the reply's urgent evidence shows (domain.md,
+# "Urgent messages"): 113 medical emergency, 112 police when someone is a danger to them, 116 111
+# Alarmtelefonen for barn og unge (violence or abuse, under 18), 116 123 Mental Helse and 22 40 00 40 Kirkens
+# SOS for dark thoughts. Keyed by (kind, minor); a youth of unknown age counts as a minor here, because a line
+# too many costs less than a missing one.
+HELP_LINES: dict[tuple[str, bool], tuple[str, ...]] = {
+    ("dark_thoughts", True): ("113", "116123", "22400040"),
+    ("dark_thoughts", False): ("113", "116123", "22400040"),
+    ("danger_from_others", True): ("112", "116111"),
+    ("danger_from_others", False): ("112", "22400040"),
 }
+UNSURE_LINES = ("113", "116123", "22400040")  # when the evidence does not show the kind of danger
+# Which kind of danger one piece of urgent evidence shows: the first row whose words occur in the evidence
+# text wins ("slår meg selv" is self-harm, "slår meg" is violence, "ta livet av meg" said of someone who
+# threatens is violence). Evidence no row matches counts as unsure and adds UNSURE_LINES.
+URGENT_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("dark_thoughts", re.compile(
+        r"\b(?:selv|sjølv|sjøl|myself|herself|himself|themselves)\b|selvmord|sjølvmord|suicid|selvskad|sjølvskad")),
+    ("danger_from_others", re.compile(
+        r"\b(?:slår|slo|slått|banker|banka|banket|juler|jula|dytter|sparker|kveler|truer|trua|truet|truga|trussel"
+        r"|trusler|truslar|voldt\w*|vold\w*|misbruk\w*|mishandl\w*|tafser|overgrep\w*|incest|sextortion|utrygg?t?"
+        r"|trygg?t?|redd|livredd|skremt|farlig|farleg|kastet|kasta|rømt|rømte|rømmer|stakk|tar på meg|gifte|gifta"
+        r"|tvunget|kontroll\w*|overvåker|sjekker telefonen|tør|hits?|beats?|beating|hurts|threat\w*|rapes?|raped"
+        r"|abus\w*|chokes?|choked|touches|molested|unsafe|safe|danger\w*|scared|afraid|terrified|frightened"
+        r"|violen\w*|marry|married|forced|control\w*|let me|checks? my phone|dare|kicked out|ran away|run away"
+        r"|runaway|nowhere to|sted å|på gata|dreper meg|drepe meg|drep meg|kill me|ting (?:med|mot) meg"
+        # a few words of the immigrant languages the reader recognises (pl, ru/uk, ar, so)
+        r"|bije|boję|бьёт|бьет|б'є|небезопасно|يضربني|يضربنا|بالأمان|هددني|خايفة|garaacaa|amaan)\b")),
+    ("dark_thoughts", re.compile(
+        r"\b(?:liv|livet|leve|lever|levd|dø|døy|død|døden|daud|die|dying|dead|death|alive|live|living|kill\w*"
+        r"|kms|unalive\w*|piller|pillene|tabletter|tablettar|pills|tablets|overdos\w*|bru|brua|bro|broa|bridge"
+        r"|hopp\w*|jump\w*|henge|hang\w*|tau|rope|kniv|knife|forsvinne|forsvann|disappear\w*|farvel|goodbye"
+        r"|avskjed\w*|brev|letter|note|savne|savna|merka|merket|miss|notice|orker|orke|vits|point|gir opp"
+        r"|give up|gone|borte|kutter|kutte|kutta|risper|cut\w*|hurt\w*|harm\w*|skade\w*)\b")),
+)
+
+# Confidently English: the reader says "en" and the words it matched hold an English-only word and no
+# Norwegian one. Words written alike in Norwegian or common as loanwords in Norwegian replies prove nothing
+# ("i" is Norwegian "in", "me" Nynorsk "we"; "stop", "ok", "sorry" are everyday Norwegian).
+_NORWEGIAN_WORDS = (BOKMAL | NYNORSK) - ENGLISH
+_NOT_ENGLISH_PROOF = frozenset(
+    "i a an at to for be her hit is me man ok okay stop hi hey sorry lol idk tbh rn pls please thanks thank "
+    "baby hospital".split()
+)
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
 @dataclass(frozen=True, slots=True)
 class ReplyContext:
-    """What the policy knows about the reply besides its words. `age` is the youth's age on the day of the reply."""
+    """What the policy knows about the reply besides its words.
+
+    `age` is the youth's age on the day of the reply, None when unknown (then a guardian's reply cannot count
+    as contact). `language` is the youth's målform from the roster (nb, nn or en): the language of the answer,
+    unless the reply itself is confidently English. `adviser_name` is the responsible adviser, named in the
+    answer when known.
+    """
 
     sender: str
-    age: int
+    age: int | None
     youth_county: str
     current_code: str = UNKNOWN
-    channel: str = "sms"
+    channel: Channel = Channel.SMS
     bound_account: bool = True
     asked: str | None = None  # the question the bot last asked, in a live conversation
+    language: str = "nb"
+    adviser_name: str | None = None
 
     def __post_init__(self) -> None:
         if self.sender not in SENDERS:
             raise ValueError(f"sender must be one of {SENDERS}, not {self.sender!r}")
+        if self.language not in REPLY_LANGUAGES:
+            raise ValueError(f"language must be one of {REPLY_LANGUAGES}, not {self.language!r}")
+        if self.age is not None and (isinstance(self.age, bool) or not isinstance(self.age, int)):
+            raise ValueError(f"age must be a whole number of years or None, not {self.age!r}")
         if not is_status_code(self.current_code):
             raise ValueError(f"current_code {self.current_code!r} is not a status code")
 
@@ -132,8 +134,49 @@ class Decision:
         return "; ".join(self.reasons)
 
 
-def _lang(reading: Reading) -> str:
-    return reading.language if reading.language in ("nb", "nn", "en") else "nb"
+def confidently_english(reading: Reading) -> bool:
+    """The reply itself is English beyond doubt: detected as English, with English-only words in what the reader
+    matched and no Norwegian word there. Norwegian with a few loanwords ("skal begynne i militæret i januar")
+    is not."""
+    if reading.language != "en":
+        return False
+    words = {w.casefold() for e in reading.evidence for w in _WORD.findall(e.text)}
+    english = {w for w in words if w in ENGLISH and w not in _NOT_ENGLISH_PROOF and w not in _NORWEGIAN_WORDS}
+    return bool(english) and not words & _NORWEGIAN_WORDS
+
+
+def reply_language(reading: Reading, ctx: ReplyContext) -> str:
+    """The youth's målform from the roster; English when the roster says so or the reply is confidently English."""
+    return "en" if ctx.language == "en" or confidently_english(reading) else ctx.language
+
+
+def urgent_kinds(reading: Reading) -> tuple[str, ...]:
+    """The kinds of danger the urgent evidence shows (URGENT_KINDS); "unsure" for evidence no row matches."""
+    kinds: list[str] = []
+    for e in reading.evidence:
+        if e.rule != "urgent" and not e.rule.startswith("urgent."):
+            continue
+        text = e.text.casefold()
+        kinds.append(next((kind for kind, words in URGENT_KINDS if words.search(text)), "unsure"))
+    return tuple(dict.fromkeys(kinds)) or ("unsure",)
+
+
+def help_lines(reading: Reading, ctx: ReplyContext) -> tuple[str, ...]:
+    """The help lines that fit the danger (HELP_LINES), in a fixed order; 113 + 116 123 + 22 40 00 40 when unsure."""
+    minor = ctx.age is None or ctx.age < ADULT_AGE
+    found: set[str] = set()
+    for kind in urgent_kinds(reading):
+        found.update(HELP_LINES.get((kind, minor), UNSURE_LINES))
+    order = ("113", "112", "116111", "116123", "22400040")
+    return tuple(line for line in order if line in found)
+
+
+def reply_text(key: str, language: str, *, adviser_name: str | None = None,
+               help_lines: tuple[str, ...] = UNSURE_LINES) -> str:
+    """One answer text: template flows/templates/<language>/reply_<key>.txt.j2 with the common reply variables."""
+    if key not in REPLY_KEYS:
+        raise KeyError(f"no reply {key!r}; replies are {', '.join(REPLY_KEYS)}")
+    return render(f"reply_{key}", language, adviser_name=adviser_name, help_lines=list(help_lines))
 
 
 def _words(reading: Reading, rule_prefix: str) -> str:
@@ -144,7 +187,12 @@ def _words(reading: Reading, rule_prefix: str) -> str:
 def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = None) -> Decision:
     """Apply domain.md's contact rule, precedence and guardian rule to one reading."""
     settings = settings or CountyPolicy()
-    lang = _lang(reading)
+    language = reply_language(reading, ctx)
+    lines = help_lines(reading, ctx)
+
+    def text(key: str) -> str:
+        return reply_text(key, language, adviser_name=ctx.adviser_name, help_lines=lines)
+
     reasons: list[str] = []
     intents = set(reading.intents)
     opt_out = "opt_out" in intents
@@ -166,7 +214,7 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
     if urgent:
         escalate = True
         reasons.append(f"urgent: {_words(reading, 'urgent')}")
-        reply = REPLIES["urgent"][lang]
+        reply = text("urgent")
     if opt_out:
         escalate = True
         reasons.append(f"opt-out: {_words(reading, 'opt_out')}")
@@ -180,10 +228,10 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
         escalate = True
         reasons.append(f"identity denied / wrong number: {_words(reading, 'wrong_number') if 'wrong_number' in reading.intents else _words(reading, 'someone_else')}")
         return Decision(False, None, False, True, urgent, opt_out, False, True, tuple(reasons),
-                        reply or REPLIES["wrong_number"][lang], reading.confidence, _evidence(reading))
+                        reply or text("wrong_number"), reading.confidence, _evidence(reading))
 
     if as_guardian:
-        minor = ctx.age < ADULT_AGE
+        minor = ctx.age is not None and ctx.age < ADULT_AGE
         if urgent:
             reasons.append("guardian reports an emergency: adviser alerted, no contact with the youth")
         elif minor and reading.blocking and not opt_out:
@@ -195,7 +243,9 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
             )
         else:
             escalate = True
-            if not minor:
+            if ctx.age is None:
+                reasons.append("age unknown: a guardian's reply cannot count as contact")
+            elif not minor:
                 reasons.append(f"guardian of a youth aged {ctx.age} (>= {ADULT_AGE}): never counts as contact")
             elif "minor_illness" in intents:
                 reasons.append("guardian reports a passing illness: information for the adviser, no contact")
@@ -205,14 +255,14 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
         # establish contact included; only a bare acknowledgement ("takk for info") needs nobody.
         bare_ack = "ack" in intents and not (urgent or opt_out or reading.situation)
         escalate = not bare_ack
-        reply = reply or (REPLIES["opt_out"][lang] if opt_out else REPLIES["guardian"][lang])
+        reply = reply or (text("opt_out") if opt_out else text("guardian"))
         return _finish(ctx, settings, reading, contact, code, escalate, urgent, opt_out, False, False, reasons, reply)
 
     if reading.language == "other":
         escalate = True
         reasons.append("reply in a language the reader cannot read with confidence: adviser reads it")
         return _finish(ctx, settings, reading, False, None, escalate, urgent, opt_out, resume, False, reasons,
-                       reply or REPLIES["adviser"]["nb"])
+                       reply or text("adviser"))
 
     if urgent:
         contact = True
@@ -253,21 +303,21 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
 
     if reply is None:
         if opt_out:
-            reply = REPLIES["opt_out"][lang] if not contact else REPLIES["thanks"][lang] + " " + REPLIES["opt_out"][lang]
+            reply = text("opt_out") if not contact else text("thanks") + " " + text("opt_out")
         elif resume:
-            reply = REPLIES["resume"][lang]
+            reply = text("resume")
         elif "ack" in intents and not contact:
-            reply = REPLIES["ack"][lang]
+            reply = text("ack")
         elif "question" in intents or "privacy_objection" in intents:
-            reply = REPLIES["question"][lang]
+            reply = text("question")
         elif "help_request" in intents:
-            reply = REPLIES["help"][lang]
+            reply = text("help")
         elif code == "OTNO":
-            reply = REPLIES["decline"][lang]
+            reply = text("decline")
         elif contact:
-            reply = REPLIES["thanks"][lang]
+            reply = text("thanks")
         elif escalate:
-            reply = REPLIES["adviser"][lang]
+            reply = text("adviser")
     return _finish(ctx, settings, reading, contact, code, escalate, urgent, opt_out, resume, False, reasons, reply)
 
 

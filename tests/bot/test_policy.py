@@ -7,7 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.codes import CodeGroup
-from bot.policy import CountyPolicy, ReplyContext, decide
+from bot.policy import (
+    UNSURE_LINES,
+    CountyPolicy,
+    ReplyContext,
+    confidently_english,
+    decide,
+    reply_language,
+    reply_text,
+)
 from bot.understand import read
 
 
@@ -180,3 +188,105 @@ def test_every_wrong_number_is_flagged_and_escalated(text: str, sender: str, age
     assert decision.wrong_number
     assert decision.escalate
     assert not decision.contact_established
+
+
+# ---- The answer: language (the youth's målform from the roster), help lines and the adviser's name ----
+
+
+def _answer(text: str, language: str = "nb", age: int | None = 19, sender: str = "youth",
+            adviser: str | None = None):
+    reading = read(text, sender=sender, age=age, county="Oslo")
+    ctx = ReplyContext(sender=sender, age=age, youth_county="Oslo", language=language, adviser_name=adviser)
+    return decide(reading, ctx)
+
+
+@pytest.mark.parametrize(
+    ("text", "roster_language", "key", "answer_language"),
+    [
+        ("jobber på Kiwi", "nb", "thanks", "nb"),  # nb youth, Norwegian reply
+        ("jobber på Kiwi", "nn", "thanks", "nn"),  # nn youth writing Bokmål: the roster's choice wins
+        ("eg jobbar på Kiwi", "nb", "thanks", "nb"),  # nb youth writing Nynorsk: still nb
+        ("Hi, who is this and why do you have my info?", "nb", "question", "en"),  # confidently English
+        ("I work at Burger King in Sandnes, about 30 hours a week", "nn", "thanks", "en"),
+        ("jobber på Kiwi", "en", "thanks", "en"),  # the roster says English
+        ("skal begynne i militæret i januar", "nb", "thanks", "nb"),  # loanword-free plan, the reader says "en"
+        ("skal begynne i militæret i januar", "nn", "thanks", "nn"),
+        ("ok", "nb", "ack", "nb"),  # loanwords prove nothing
+        ("stop", "nn", "opt_out", "nn"),
+    ],
+)
+def test_reply_language_is_the_roster_language_unless_the_reply_is_confidently_english(
+    text: str, roster_language: str, key: str, answer_language: str
+) -> None:
+    assert _answer(text, roster_language).reply == reply_text(key, answer_language)
+
+
+@pytest.mark.parametrize("roster_language", ["nb", "nn"])
+def test_norwegian_with_a_future_plan_never_gets_an_english_answer(roster_language: str) -> None:
+    reading = read("skal begynne i militæret i januar")
+    assert not confidently_english(reading)
+    assert reply_language(reading, ReplyContext(sender="youth", age=17, youth_county="Oslo",
+                                                language=roster_language)) == roster_language
+
+
+def test_reply_context_rejects_an_unknown_language() -> None:
+    with pytest.raises(ValueError, match="language"):
+        ReplyContext(sender="youth", age=17, youth_county="Oslo", language="se")
+
+
+def test_urgent_self_harm_gets_the_lines_for_dark_thoughts() -> None:
+    decision = _answer("jeg kutter meg selv hver kveld", age=16)
+    assert decision.urgent and decision.reply is not None
+    assert "113" in decision.reply and "116 123" in decision.reply and "22 40 00 40" in decision.reply
+    assert "116 111" not in decision.reply and "112" not in decision.reply
+
+
+def test_urgent_violence_at_home_for_a_minor_gets_police_and_alarmtelefonen() -> None:
+    decision = _answer("pappa slår meg når han er full", age=16)
+    assert decision.urgent and decision.reply is not None
+    assert "112" in decision.reply and "116 111" in decision.reply
+    assert "116 123" not in decision.reply
+
+
+def test_urgent_violence_for_an_adult_gets_police_without_the_childrens_line() -> None:
+    decision = _answer("pappa slår meg når han er full", age=20)
+    assert decision.reply is not None
+    assert "112" in decision.reply and "116 111" not in decision.reply
+
+
+def test_urgent_violence_with_unknown_age_keeps_the_childrens_line() -> None:
+    decision = _answer("pappa slår meg når han er full", age=None)
+    assert decision.reply is not None and "116 111" in decision.reply
+
+
+def test_urgent_without_a_known_kind_of_danger_gets_the_default_lines() -> None:
+    decision = _answer("takk for at dere prøvde. dette er siste melding fra meg", age=17)
+    assert decision.urgent and decision.reply == reply_text("urgent", "nb", help_lines=UNSURE_LINES)
+
+
+def test_urgent_answer_names_the_adviser_when_known() -> None:
+    named = _answer("har ikke lyst til å leve lenger", adviser="Kari Nordmann")
+    assert named.reply is not None and "Kari Nordmann fra OT" in named.reply
+    anonymous = _answer("har ikke lyst til å leve lenger")
+    assert anonymous.reply is not None and "En veileder fra OT" in anonymous.reply
+
+
+def test_urgent_answer_in_nynorsk_names_the_adviser() -> None:
+    decision = _answer("pappa slår meg", language="nn", age=16, adviser="Ola Nordmann")
+    assert decision.reply is not None
+    assert "Ola Nordmann frå OT" in decision.reply and "116 111" in decision.reply
+
+
+# ---- Unknown age ----
+
+
+def test_guardian_reply_with_unknown_age_cannot_count_as_contact() -> None:
+    decision = _answer("Sønnen min er innlagt på sykehuset og kan ikke svare", sender="guardian", age=None)
+    assert not decision.contact_established and decision.status_code is None and decision.escalate
+    assert "age unknown: a guardian's reply cannot count as contact" in decision.explanation
+
+
+@pytest.mark.parametrize("text", ["jobber på Kiwi", "ok", "STOPP", "feil nummer", "har ikke lyst til å leve lenger"])
+def test_youth_reply_with_unknown_age_is_judged_as_with_a_known_age(text: str) -> None:
+    unknown, known = _answer(text, age=None), _answer(text, age=19)
+    assert unknown == known
