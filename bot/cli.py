@@ -5,16 +5,50 @@ from __future__ import annotations
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
+
+
+class _OtbotGroup(TyperGroup):
+    """The one place that turns a settings or database failure into one line on stderr and exit 2.
+
+    Every command runs inside this group's invoke, whether started by the console script, `python -m
+    bot.cli` or a test's CliRunner. The line names what and where; never the SQL or its parameters
+    (they hold personal data), never a traceback.
+    """
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own click Context; typer.Context is a subclass
+        from pydantic import ValidationError
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from storage.db import StorageError
+
+        global _database
+        _database = None  # set by _engine once the command knows its database
+        try:
+            return super().invoke(ctx)
+        except ValidationError as exc:
+            if exc.title != "Settings":
+                raise
+            _settings_failed(exc)
+        except StorageError as exc:
+            err.print(f"database: {exc}", markup=False, highlight=False)
+        except SQLAlchemyError as exc:
+            err.print(f"database{_where()}: {database_reason(exc)}", markup=False, highlight=False)
+        raise typer.Exit(2)
+
 
 app = typer.Typer(
     name="otbot",
     help="Outreach engine for the county follow-up service (OT): reach youth with unknown activity.",
     no_args_is_help=True,
     add_completion=False,
+    cls=_OtbotGroup,
+    # A traceback shows local variables and SQL parameters: never in this product's terminal.
+    pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 export_app = typer.Typer(help="Exports for Vigo OT.", no_args_is_help=True)
@@ -28,6 +62,62 @@ DbOption = Annotated[
 
 err = Console(stderr=True, soft_wrap=True)
 
+# The database the running command uses, for error lines ("database SQLite file /x/otbot.db: …").
+_database: str | None = None
+
+
+def _describe_database(url: str) -> str:
+    """Where a database is, for people: the SQLite file's path, else the URL without its password."""
+    import sqlalchemy as sa
+
+    from storage.db import mask_url
+
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = (parsed.database or "").removeprefix("file:").split("?", 1)[0]
+        return f"SQLite file {path}" if path and path != ":memory:" else "SQLite in memory"
+    return mask_url(url)
+
+
+def _where() -> str:
+    return f" ({_database})" if _database else ""
+
+
+def database_reason(exc: BaseException) -> str:
+    """The driver's first line for a database error: no SQL, no parameters, no quoted values."""
+    import re
+
+    from bot.log import redact_text
+
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip()
+    if cause is exc:
+        # SQLAlchemy's own message: cut what it appends (statement, parameters, background link).
+        text = re.split(r"\s*\[(?:SQL|parameters|generated in)\b|\s*\(Background on this error", text, maxsplit=1)[0]
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(cause).__name__)
+    # PostgreSQL quotes the offending input in some first lines (invalid input syntax …: "the value").
+    first = re.sub(r':\s*"[^"]*"\s*$', ": (value not shown)", first)
+    return redact_text(first)
+
+
+def _settings_failed(exc: object) -> None:
+    from bot.settings import problems
+
+    for line in problems(exc):  # type: ignore[arg-type]
+        err.print(line, markup=False, highlight=False)
+
+
+@app.callback()
+def _start(ctx: typer.Context) -> None:
+    # Runs before every command: settings are checked and logging configured once, here.
+    from bot.log import configure, get_logger
+    from bot.settings import get_settings
+
+    get_settings.cache_clear()
+    settings = get_settings()  # an invalid OTBOT_ variable: _OtbotGroup prints it, exit 2
+    configure(settings.log_level, settings.log_format)
+    get_logger("otbot.cli").debug("command.start", command=ctx.invoked_subcommand)
+
 
 def _now() -> datetime:
     """The one clock reading of a command: logic below takes it as an argument."""
@@ -36,13 +126,28 @@ def _now() -> datetime:
 
 def _engine(db: str | None):  # type: ignore[no-untyped-def]
     """The migrated engine, or a one-line reason and exit 2 when the database cannot be used."""
-    from storage.db import StorageError, open_database
+    from storage.db import open_database, resolve_url
 
-    try:
-        return open_database(db)
-    except StorageError as exc:
-        err.print(f"database: {exc}")
-        raise typer.Exit(2) from None
+    global _database
+    # A bad URL raises StorageError here; _OtbotGroup prints it. Later database errors name this database.
+    from bot.settings import get_settings
+
+    url = resolve_url(db, "--db") if db else resolve_url(get_settings().database_url, "OTBOT_DATABASE_URL")
+    _database = _describe_database(url)
+    return open_database(url)
+
+
+def _check_writable(engine) -> None:  # type: ignore[no-untyped-def]
+    """Raise when the database cannot be written (read-only file, read-only server), changing nothing.
+
+    A database already at the newest schema needs no write to "upgrade"; without this probe a read-only
+    file would be reported as ready and the first real write (an import) would fail instead.
+    """
+    import sqlalchemy as sa
+
+    with engine.connect() as connection, connection.begin() as transaction:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = version_num"))
+        transaction.rollback()
 
 
 def _day_option(option: str, value: str | None) -> date | None:
@@ -61,14 +166,90 @@ def _day_option(option: str, value: str | None) -> date | None:
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Apply every migration to the database (creates it when empty)."""
-    from storage.db import StorageError, upgrade
+    from sqlalchemy.exc import DBAPIError
 
+    from bot.log import get_logger
+    engine = _engine(db)  # migrates
     try:
-        url = upgrade(db)
-    except StorageError as exc:
-        err.print(f"database: {exc}")
+        _check_writable(engine)
+    except DBAPIError as exc:
+        err.print(f"database{_where()}: cannot be written: {database_reason(exc)}", markup=False, highlight=False)
         raise typer.Exit(2) from None
-    err.print(f"database at the newest schema: {url}")
+    get_logger("otbot.cli").info("db.upgraded")
+    err.print(f"database at the newest schema: {_database}", markup=False, highlight=False)
+
+
+def _print_report(report, *, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+    """An import's summary table, then every problem as `line N: column: reason`, then warnings (stderr)."""
+    from rich.table import Table
+
+    heading = f"{report.file}: dry run, nothing was written" if dry_run else report.file
+    err.print(heading, style="bold", markup=False, highlight=False)
+    table = Table(show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    for label, value in (("rows", report.rows), ("imported", report.imported), ("updated", report.updated),
+                         ("unchanged", report.unchanged), ("rejected", report.rejected),
+                         ("status changes", report.status_changes), ("guardians removed (18)", report.guardians_removed)):
+        table.add_row(label, str(value))
+    err.print(table)
+    if report.problems:
+        err.print(f"{len(report.problems)} problem(s):", style="bold red")
+        for problem in report.problems:
+            err.print(str(problem), markup=False, highlight=False)
+    if report.warnings:
+        err.print(f"{len(report.warnings)} warning(s):", style="bold yellow")
+        for warning in report.warnings:
+            err.print(warning, markup=False, highlight=False)
+
+
+# Files with more rows than this show a progress bar: below it the import is over before a bar would help.
+PROGRESS_THRESHOLD = 200
+
+
+def _run_import(db: str | None, data: bytes, file_name: str, *, county: str | None, dry_run: bool,
+                as_of: date | None) -> int:
+    """Import `data` in one transaction (rolled back on a dry run), print the report; the exit code."""
+    from collections.abc import Callable
+
+    from rich.progress import Progress
+    from sqlmodel import Session
+
+    from adapters.roster_csv import RosterFileError
+    from bot.log import get_logger
+    from bot.roster import EXIT_UNUSABLE, import_roster
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    engine = _engine(db)
+    with Session(engine) as session, Progress(console=err, transient=True) as bar:
+        def progress(total: int) -> Callable[[], None]:
+            if total <= PROGRESS_THRESHOLD:
+                return lambda: None
+            task = bar.add_task("importing", total=total)
+            return lambda: bar.advance(task)
+
+        try:
+            report = import_roster(session, data, file_name=file_name, now=_now(), tz=settings.tz, county=county,
+                                   default_county=settings.default_county, region=settings.default_region,
+                                   as_of=as_of, progress=progress)
+        except RosterFileError as exc:
+            session.rollback()
+            bar.stop()
+            err.print(f"{file_name}: {exc} — nothing was imported", markup=False, highlight=False)
+            return EXIT_UNUSABLE
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    get_logger("otbot.import").info(
+        "roster.imported", file=file_name, dry_run=dry_run, rows=report.rows, imported=report.imported,
+        updated=report.updated, unchanged=report.unchanged, rejected=report.rejected,
+        status_changes=report.status_changes, guardians_removed=report.guardians_removed,
+        problems=len(report.problems), warnings=len(report.warnings),
+    )
+    _print_report(report, dry_run=dry_run)
+    return report.exit_code
 
 
 @app.command("import")
@@ -83,11 +264,15 @@ def import_roster(
     db: DbOption = None,
 ) -> None:
     """Import or update youth from a roster file. Exit 0: all rows good; 3: some rejected; 2: file unusable."""
-    from bot.roster import run_import
-
     as_of_day = _day_option("--as-of", as_of)
-    code = run_import(_engine(db), file, county=county, dry_run=dry_run, console=err, now=_now(), as_of=as_of_day)
-    raise typer.Exit(code)
+    # The file first: a missing or unreadable roster must not create (or even open) a database.
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        err.print(f"{file}: cannot read the file: {exc.strerror or type(exc).__name__} — nothing was imported",
+                  markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    raise typer.Exit(_run_import(db, data, file.name, county=county, dry_run=dry_run, as_of=as_of_day))
 
 
 @export_app.command("changes")
@@ -99,19 +284,54 @@ def export_changes(
     db: DbOption = None,
 ) -> None:
     """One CSV row per status change, for entering in Vigo OT."""
-    from bot.roster import export_changes as run_export
+    from sqlmodel import Session
+
+    from bot.roster import export_changes as build_export
+    from bot.settings import get_settings
 
     since_day = _day_option("--since", since)
-    count = run_export(_engine(db), since=since_day, out=out, now=_now())
-    err.print(f"{count} status changes exported" + (f" to {out}" if out else ""))
+    if out is not None and out.is_dir():
+        err.print(f"--out {out}: is a folder; give a file name", markup=False, highlight=False)
+        raise typer.Exit(2)
+    engine = _engine(db)
+    with Session(engine) as session:
+        data, count = build_export(session, since=since_day, tz=get_settings().tz, now=_now())
+        try:
+            if out is not None:
+                out.write_bytes(data)
+            else:
+                sys.stdout.flush()
+                sys.stdout.buffer.write(data)
+                sys.stdout.flush()
+        except OSError as exc:
+            session.rollback()  # nothing was exported, so no access-log rows either
+            where = f"--out {out}" if out is not None else "standard output"
+            err.print(f"{where}: cannot write: {exc.strerror or type(exc).__name__} — nothing was exported",
+                      markup=False, highlight=False)
+            raise typer.Exit(2) from None
+        session.commit()
+    err.print(f"{count} status changes exported" + (f" to {out}" if out else ""), markup=False, highlight=False)
 
 
 @app.command("classify")
 def classify() -> None:
-    """Read JSON lines of replies on standard input; write one JSON reading + decision per line."""
-    from bot.classify import run_classify
+    """Read JSON lines of replies on standard input; write one JSON reading + decision per non-empty line.
 
-    run_classify(sys.stdin, sys.stdout)
+    Exit 1 when any line failed (its error is written as a JSON line and the run goes on), 0 otherwise.
+    """
+    import io
+
+    from bot.classify import run_classify
+    from bot.log import get_logger
+
+    # Input and output are UTF-8 whatever the locale; input is read as bytes so that a line that is not UTF-8
+    # gets its own error line instead of stopping the run.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8")
+    source = getattr(sys.stdin, "buffer", sys.stdin)
+    errors = run_classify(source, sys.stdout)
+    get_logger("otbot.classify").info("classify.done", failed_lines=errors)
+    raise typer.Exit(1 if errors else 0)
 
 
 @app.command("serve")
@@ -124,17 +344,14 @@ def serve(db: DbOption = None) -> None:
 
 @app.command("demo")
 def demo(db: DbOption = None) -> None:
-    """Try the product with no accounts: imports the example roster and shows the summary."""
-    from bot.roster import run_import
+    """Try the product with no accounts: imports a fictional roster made for today and shows the summary."""
+    from bot.demo_roster import demo_roster
+    from bot.settings import get_settings
 
-    # A source checkout keeps examples/ beside the packages; an installed package (the Docker image) runs from
-    # a folder that holds examples/.
-    places = [Path(__file__).resolve().parent.parent / "examples" / "roster.csv", Path.cwd() / "examples" / "roster.csv"]
-    roster = next((p for p in places if p.exists()), None)
-    if roster is None:
-        err.print("example roster not found; looked at " + ", ".join(str(p) for p in places))
-        raise typer.Exit(2)
-    code = run_import(_engine(db), roster, county=None, dry_run=False, console=err, now=_now())
+    today = _now().astimezone(get_settings().tz).date()
+    # Made for today, so every youth is inside the target group whatever the date (and no file to find).
+    code = _run_import(db, demo_roster(today), f"demo-roster-{today.isoformat()}.csv", county=None, dry_run=False,
+                       as_of=today)
     raise typer.Exit(0 if code in (0, 3) else code)
 
 

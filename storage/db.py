@@ -116,11 +116,12 @@ def create_engine(url: str) -> Engine:
             parent = Path(database).parent
             if not parent.is_dir():
                 raise DatabaseURLError(f"SQLite file {database}: the folder {parent} does not exist")
-        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True)
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         sa.event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    # hide_parameters: an error never carries the values (personal data) of its statement.
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def alembic_config(url: str | None = None) -> Config:
