@@ -1,8 +1,10 @@
 """Generates data/words.txt.gz, the reader's word list: every nb/nn/en dictionary word and its lemma key.
 
-Run `python -m bot.understand.build_lemmas` after upgrading simplemma or snowballstemmer (the test
-tests/understand/test_speed_data.py says when). The reader then never loads simplemma: its three dictionaries
-take ~1.5 s to decode, the committed list ~0.07 s.
+Run `python -m bot.understand.build_lemmas` after changing the pins of the `wordlist` extra in pyproject.toml
+(simplemma and snowballstemmer, exact versions; install them with `pip install -c requirements.lock -e '.[wordlist]'`).
+Only this builder uses simplemma, which is why it is no run-time dependency: the reader never loads it (its three
+dictionaries take ~1.5 s to decode, the committed list ~0.07 s). tests/understand/test_speed_data.py checks the
+committed list, and compares it with simplemma when the versions in its header are installed.
 
 File format: a header line `# simplemma=<version> snowballstemmer=<version>`, then one line per casefolded
 word, sorted by code point:
@@ -16,7 +18,7 @@ from __future__ import annotations
 import gzip
 import sys
 import unicodedata
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import snowballstemmer
@@ -84,6 +86,10 @@ def build_lines(words: list[str] | None = None) -> list[str]:
 
 
 def main() -> None:
+    try:
+        header()
+    except PackageNotFoundError:
+        sys.exit(f"simplemma is not installed: pip install -c requirements.lock -e '.[wordlist]', then {COMMAND}")
     lines = build_lines()
     payload = "\n".join([header(), *lines]) + "\n"
     # mtime=0: the same input gives the same bytes, so an unchanged list is no change in git.
