@@ -280,3 +280,15 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """Like session_scope, but a writer from the first statement: on SQLite the transaction takes the
+    write lock at BEGIN (BEGIN IMMEDIATE), so two processes claiming work are served one after the other
+    instead of both reading and one failing at its first write. PostgreSQL needs nothing (use FOR UPDATE
+    SKIP LOCKED in the query)."""
+    bind = engine.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"}) if engine.dialect.name == "sqlite" \
+        else engine
+    with session_scope(bind) as session:
+        yield session

@@ -108,3 +108,38 @@ class ContactRetired(StrEnum):
     """Why a contact point is no longer used."""
 
     YOUTH_ADULT = "youth_adult"  # a guardian's number, and the guardian guards no minor any more
+
+
+class EnrolmentState(StrEnum):
+    ACTIVE = "active"
+    STOPPED = "stopped"  # a stop condition held (see StopReason)
+    COMPLETED = "completed"  # every step was planned
+
+
+class StopReason(StrEnum):
+    """Why an enrolment stopped before its last step."""
+
+    CONTACT_ESTABLISHED = "contact_established"
+    OPTED_OUT = "opted_out"
+    WRONG_NUMBER = "wrong_number"
+    ADVISER_HOLD = "adviser_hold"
+    CODE_CHANGED = "code_changed"  # no longer OTUK (first contact)
+    LEFT_TARGET_GROUP = "left_target_group"
+    YOUTH_ADULT = "youth_adult"  # guardian flows end on the 18th birthday
+    NO_CHANNEL = "no_channel"
+    ADVISER = "adviser"  # stopped by an adviser
+
+
+class Audience(StrEnum):
+    """Who an outbound message is for."""
+
+    YOUTH = "youth"
+    GUARDIAN = "guardian"
+
+
+class Question(StrEnum):
+    """The question the bot last asked in a conversation, so that "ja" or "2" can be read against it."""
+
+    ACTIVITY_CHOICE = "activity_choice"  # "Svar 1 skole, 2 jobb, 3 noe annet, 4 vil snakke med noen"
+    WHAT_DOING = "what_doing"  # the one follow-up question after a bare acknowledgement
+    WHICH_CHILD = "which_child"  # a guardian of several youth

@@ -13,14 +13,18 @@ from sqlmodel import Field, SQLModel
 from storage.enums import (
     ActorKind,
     AlertKind,
+    Audience,
     ChangeState,
     Channel,
     ContactRetired,
     DeliveryStatus,
     Direction,
+    EnrolmentState,
     GuardianEnded,
     Language,
     OutboxState,
+    Question,
+    StopReason,
 )
 
 
@@ -120,6 +124,7 @@ class Youth(SQLModel, table=True):
         sa.UniqueConstraint("county_id", "roster_id", name="uq_youth_county_roster"),
         # The target of every (youth_id, county_id) foreign key.
         sa.UniqueConstraint("id", "county_id", name="uq_youth_id_county"),
+        sa.CheckConstraint("(held_by_adviser_id IS NULL) = (held_since IS NULL)", name="hold_has_time"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -136,6 +141,9 @@ class Youth(SQLModel, table=True):
     language: Language = _enum(Language, "language", 5, default=Language.NB)
     school: str | None = Field(default=None, max_length=200)
     registered_on: date | None = None
+    # An adviser holds the conversation: the bot sends nothing to this youth (or their guardians) until handed back.
+    held_by_adviser_id: int | None = Field(default=None, foreign_key="adviser.id")
+    held_since: datetime | None = _ts(nullable=True, default=False)
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 
@@ -245,10 +253,14 @@ class Message(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
+    """A message to send: planned by the planner (or queued as an answer), sent by the dispatcher."""
+
     __table_args__ = (
-        # The dispatcher's question is always "pending rows due before now".
-        sa.Index("ix_outbox_state_due_at", "state", "due_at"),
+        # The dispatcher's question is always "pending rows whose next attempt is due".
+        sa.Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
         _youth_fk("outbox"),
+        sa.CheckConstraint("(state = 'claimed') = (claimed_by IS NOT NULL AND lease_until IS NOT NULL)",
+                           name="claim_has_lease"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -256,19 +268,69 @@ class Outbox(SQLModel, table=True):
     youth_id: int = Field(index=True)
     guardian_id: int | None = Field(default=None, foreign_key="guardian.id")
     contact_point_id: int | None = Field(default=None, foreign_key="contactpoint.id")
+    enrolment_id: int | None = Field(default=None, foreign_key="enrolment.id", index=True)
     # enrolment + step + recipient: planning twice never sends twice.
     idempotency_key: str = Field(unique=True, max_length=200)
+    audience: Audience = _enum(Audience, "audience", 10, default=Audience.YOUTH)
     channel: Channel = _enum(Channel, "channel", 20)
     flow: str | None = Field(default=None, max_length=80)
     step: str | None = Field(default=None, max_length=80)
+    template: str | None = Field(default=None, max_length=80)
+    language: Language | None = _enum(Language, "language", 5, default=None, nullable=True)
     text: str = Field(sa_type=sa.Text)
+    # An answer to an urgent reply goes out at any hour; everything else waits for the sending window.
+    urgent: bool = False
     due_at: datetime = _ts()
     state: OutboxState = _enum(OutboxState, "state", 20, default=OutboxState.PENDING)
     attempts: int = 0
+    next_attempt_at: datetime = _ts()
+    claimed_by: str | None = Field(default=None, max_length=80)
+    claimed_at: datetime | None = _ts(nullable=True, default=False)
+    lease_until: datetime | None = _ts(nullable=True, default=False)
     last_error: str | None = Field(default=None, max_length=400)
     message_id: int | None = Field(default=None, foreign_key="message.id")
-    claimed_at: datetime | None = _ts(nullable=True, default=False)
     created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class Enrolment(SQLModel, table=True):
+    """A youth in a flow: one row per (youth, flow, cycle); a deadline campaign's cycle is its year."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("youth_id", "flow", "cycle", name="uq_enrolment_youth_flow_cycle"),
+        _youth_fk("enrolment"),
+        sa.CheckConstraint("(state = 'stopped') = (stop_reason IS NOT NULL)", name="stopped_has_reason"),
+        sa.CheckConstraint("(state = 'active') = (stopped_at IS NULL)", name="ended_has_time"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    youth_id: int = Field(index=True)
+    flow: str = Field(max_length=80)
+    cycle: str = Field(default="", max_length=20)
+    state: EnrolmentState = _enum(EnrolmentState, "state", 20, default=EnrolmentState.ACTIVE, index=True)
+    # The moment every step's delay counts from (registration, or the campaign's date).
+    started_at: datetime = _ts()
+    stopped_at: datetime | None = _ts(nullable=True, default=False)
+    stop_reason: StopReason | None = _enum(StopReason, "stop_reason", 30, default=None, nullable=True)
+    updated_at: datetime = _ts()
+
+
+class Conversation(SQLModel, table=True):
+    """The question the bot last asked on one contact point, so that a bare "ja" or "2" can be read against it."""
+
+    __table_args__ = (_youth_fk("conversation"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    # The youth the conversation is about; None for a guardian of several youth until they say which.
+    youth_id: int | None = Field(default=None, index=True)
+    contact_point_id: int = Field(foreign_key="contactpoint.id", unique=True)
+    question: Question | None = _enum(Question, "question", 30, default=None, nullable=True)
+    # e.g. {"1": "school", "2": "work", ...} or, for which_child, {"1": <youth id>, ...}
+    choices: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    asked_at: datetime | None = _ts(nullable=True, default=False)
+    message_id: int | None = Field(default=None, foreign_key="message.id")
     updated_at: datetime = _ts()
 
 
@@ -313,6 +375,8 @@ class Alert(SQLModel, table=True):
     adviser_id: int | None = Field(default=None, foreign_key="adviser.id")
     message_id: int | None = Field(default=None, foreign_key="message.id")
     kind: AlertKind = _enum(AlertKind, "kind", 40)
+    # Set when the alert must be raised once only (a flow's phone-call step, no channel): unique.
+    key: str | None = Field(default=None, max_length=200, unique=True)
     urgent: bool = False
     detail: str | None = Field(default=None, max_length=400)
     created_at: datetime = _ts()

@@ -30,7 +30,7 @@ from storage.models import County
 
 TABLES = {
     "county", "adviser", "youth", "guardian", "contactpoint", "message",
-    "outbox", "statuschange", "alert", "accesslog", "youthguardian",
+    "outbox", "statuschange", "alert", "accesslog", "youthguardian", "enrolment", "conversation",
 }  # fmt: skip
 
 
