@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 from bot.age import ADULT_AGE
 from bot.codes import FOLLOW_UP, UNKNOWN, CodeGroup, group_of, is_status_code
+from bot.conversation import ANSWER_KINDS, CONFIRM, OTHER, SCHOOL, TALK, WORK
 from bot.understand import Reading
 from bot.understand.language import BOKMAL, ENGLISH, NYNORSK
 from flows.templates import render
-from storage.enums import Channel
+from storage.enums import Channel, Question
 
 SENDERS = ("youth", "guardian")
 
@@ -69,6 +70,18 @@ _NOT_ENGLISH_PROOF = frozenset(
 )
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
+# A bare answer to the question the bot asked (bot.conversation.answer_to_question, ReplyContext.answer): the code
+# it states and the intents it stands for. Only for the youth's own words; an urgent reply is read as urgent.
+ANSWER_EFFECTS: dict[str, tuple[str, frozenset[str]]] = {
+    SCHOOL: ("OTEV", frozenset()),
+    WORK: ("OTAR", frozenset()),
+    OTHER: (FOLLOW_UP, frozenset()),
+    TALK: (FOLLOW_UP, frozenset({"help_request"})),
+    CONFIRM: (FOLLOW_UP, frozenset({"confirm_identity"})),
+}
+# An exact answer from a fixed table is read with this confidence (at least): the reader alone sees "2" as unclear.
+ANSWER_CONFIDENCE = 0.9
+
 
 @dataclass(frozen=True, slots=True)
 class ReplyContext:
@@ -86,9 +99,12 @@ class ReplyContext:
     current_code: str = UNKNOWN
     channel: Channel = Channel.SMS
     bound_account: bool = True
-    asked: str | None = None  # the question the bot last asked, in a live conversation
+    asked: str | None = None  # the question the bot last asked, in a live conversation (storage.enums.Question)
     language: str = "nb"
     adviser_name: str | None = None
+    # What the reply answers of `asked` (bot.conversation.answer_to_question: one of ANSWER_KINDS), None when
+    # it is not a bare answer.
+    answer: str | None = None
 
     def __post_init__(self) -> None:
         if self.sender not in SENDERS:
@@ -99,6 +115,8 @@ class ReplyContext:
             raise ValueError(f"age must be a whole number of years or None, not {self.age!r}")
         if not is_status_code(self.current_code):
             raise ValueError(f"current_code {self.current_code!r} is not a status code")
+        if self.answer is not None and (self.answer not in ANSWER_KINDS or self.asked is None):
+            raise ValueError(f"answer must be one of {ANSWER_KINDS} to a question asked, not {self.answer!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +146,7 @@ class Decision:
     reply: str | None
     confidence: float
     evidence: tuple[str, ...] = field(default=())
+    reply_key: str | None = None  # which reply template `reply` ends with (REPLY_KEYS), None without a reply
 
     @property
     def explanation(self) -> str:
@@ -190,8 +209,14 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
     language = reply_language(reading, ctx)
     lines = help_lines(reading, ctx)
 
+    keys: list[str] = []
+
     def text(key: str) -> str:
+        keys.append(key)
         return reply_text(key, language, adviser_name=ctx.adviser_name, help_lines=lines)
+
+    def key_of(reply: str | None) -> str | None:
+        return keys[-1] if reply is not None and keys else None
 
     reasons: list[str] = []
     intents = set(reading.intents)
@@ -223,12 +248,13 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
         # Domain.md, "Escalate": a wrong number always goes to a person, even when an auto-reply says it.
         escalate = escalate or reading.situation or "wrong_number" in intents
         return Decision(False, None, False, escalate, urgent, False, False, "wrong_number" in intents,
-                        tuple(reasons), None, reading.confidence, _evidence(reading))
+                        tuple(reasons), None, reading.confidence, _evidence(reading), None)
     if wrong_number:
         escalate = True
         reasons.append(f"identity denied / wrong number: {_words(reading, 'wrong_number') if 'wrong_number' in reading.intents else _words(reading, 'someone_else')}")
+        reply = reply or text("wrong_number")
         return Decision(False, None, False, True, urgent, opt_out, False, True, tuple(reasons),
-                        reply or text("wrong_number"), reading.confidence, _evidence(reading))
+                        reply, reading.confidence, _evidence(reading), key_of(reply))
 
     if as_guardian:
         minor = ctx.age is not None and ctx.age < ADULT_AGE
@@ -256,20 +282,39 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
         bare_ack = "ack" in intents and not (urgent or opt_out or reading.situation)
         escalate = not bare_ack
         reply = reply or (text("opt_out") if opt_out else text("guardian"))
-        return _finish(ctx, settings, reading, contact, code, escalate, urgent, opt_out, False, False, reasons, reply)
+        return _finish(ctx, settings, reading, contact, code, escalate, urgent, opt_out, False, False, reasons, reply,
+                       reply_key=key_of(reply))
 
     if reading.language == "other":
         escalate = True
         reasons.append("reply in a language the reader cannot read with confidence: adviser reads it")
+        reply = reply or text("adviser")
         return _finish(ctx, settings, reading, False, None, escalate, urgent, opt_out, resume, False, reasons,
-                       reply or text("adviser"))
+                       reply, reply_key=key_of(reply))
+
+    # The context rule (bot.conversation): a bare answer to the bot's question engages with it. Only the youth's
+    # own words count; a bare acknowledgement it replaces ("ja") or the reader's "unclear" ("2") no longer apply.
+    confidence = reading.confidence
+    answered_code: str | None = None
+    if ctx.answer is not None and reading.speaker == "self" and not (urgent or opt_out):
+        answered_code, answer_intents = ANSWER_EFFECTS[ctx.answer]
+        intents = (intents - {"ack", "unclear"}) | answer_intents
+        confidence = max(confidence, ANSWER_CONFIDENCE)
+        reasons.append(f"answers the bot's question ({ctx.asked}): {ctx.answer}")
 
     if urgent:
         contact = True
-    engaged = reading.situation or bool(intents & {"help_request", "decline_service", "confirm_identity"})
+    engaged = (reading.situation or answered_code is not None
+               or bool(intents & {"help_request", "decline_service", "confirm_identity"}))
     if engaged:
         contact = True
-        if reading.activity_code:
+        if answered_code is not None:
+            code = answered_code
+            if code != FOLLOW_UP:
+                reasons.append(f"states {ctx.answer} ({code}) by answering the question")
+            else:
+                reasons.append(f"engages ({ctx.answer}) without a present activity: OTOV")
+        elif reading.activity_code:
             code = reading.activity_code
             reasons.append(f"states {reading.activity} ({code}): {_words(reading, f'activity.{reading.activity}')}"
                            if reading.activity and not reading.activity.startswith("moved") and reading.activity != "abroad"
@@ -292,12 +337,16 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
     if "unclear" in intents:
         escalate = True
         reasons.append("the reader could not understand the reply: adviser reads it")
-    if reading.confidence < 0.5 and contact:
+    if confidence < 0.5 and contact:
         escalate = True
     if resume:
         reasons.append("START: messages resume")
+    # One follow-up question after a bare acknowledgement, never a second (the adviser is not bothered either).
+    followed_up = ctx.asked == Question.WHAT_DOING
     if "ack" in intents and not contact:
-        reasons.append("bare acknowledgement: no contact; ask one follow-up question")
+        reasons.append("bare acknowledgement: no contact; "
+                       + ("the follow-up question was asked already, no answer" if followed_up
+                          else "ask one follow-up question"))
     if not contact and not reasons:
         reasons.append("no engagement with the content: no contact")
 
@@ -307,7 +356,7 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
         elif resume:
             reply = text("resume")
         elif "ack" in intents and not contact:
-            reply = text("ack")
+            reply = None if followed_up else text("ack")
         elif "question" in intents or "privacy_objection" in intents:
             reply = text("question")
         elif "help_request" in intents:
@@ -318,7 +367,8 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
             reply = text("thanks")
         elif escalate:
             reply = text("adviser")
-    return _finish(ctx, settings, reading, contact, code, escalate, urgent, opt_out, resume, False, reasons, reply)
+    return _finish(ctx, settings, reading, contact, code, escalate, urgent, opt_out, resume, False, reasons, reply,
+                   confidence=confidence, reply_key=key_of(reply))
 
 
 def _evidence(reading: Reading) -> tuple[str, ...]:
@@ -338,14 +388,18 @@ def _finish(
     wrong_number: bool,
     reasons: list[str],
     reply: str | None,
+    *,
+    confidence: float | None = None,
+    reply_key: str | None = None,
 ) -> Decision:
+    confidence = reading.confidence if confidence is None else confidence
     current = ctx.current_code
     new_code: str | None = None
     if contact and code is not None and code != current:
         # OTOV only replaces OTUK: a youth already in a known activity keeps it when a reply adds nothing.
         if code != FOLLOW_UP or current == UNKNOWN:
             new_code = code
-    applied = bool(new_code) and current == UNKNOWN and settings.applies(new_code or "", reading.confidence)
+    applied = bool(new_code) and current == UNKNOWN and settings.applies(new_code or "", confidence)
     if new_code and not applied:
         reasons.append(f"{current} -> {new_code} proposed for an adviser")
     elif new_code:
@@ -361,6 +415,7 @@ def _finish(
         wrong_number=wrong_number,
         reasons=tuple(reasons),
         reply=reply,
-        confidence=reading.confidence,
+        confidence=confidence,
         evidence=_evidence(reading),
+        reply_key=reply_key if reply is not None else None,
     )

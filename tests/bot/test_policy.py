@@ -290,3 +290,29 @@ def test_guardian_reply_with_unknown_age_cannot_count_as_contact() -> None:
 def test_youth_reply_with_unknown_age_is_judged_as_with_a_known_age(text: str) -> None:
     unknown, known = _answer(text, age=None), _answer(text, age=19)
     assert unknown == known
+
+
+@pytest.mark.parametrize(("text", "sender", "age", "key"), [
+    ("ok", "youth", 19, "ack"),
+    ("jobber på Kiwi", "youth", 19, "thanks"),
+    ("STOPP", "youth", 19, "opt_out"),
+    ("jobber fulltid, ikke send mer", "youth", 19, "opt_out"),
+    ("START", "youth", 19, "resume"),
+    ("feil nummer", "youth", 19, "wrong_number"),
+    ("har ikke lyst til å leve lenger", "youth", 19, "urgent"),
+    ("kan noen ringe meg?", "youth", 19, "help"),
+    ("Sønnen min er innlagt på sykehuset og kan ikke svare", "guardian", 16, "guardian"),
+    ("Automatisk svar: jeg er i militæret og svarer senere", "youth", 19, None),
+])
+def test_reply_key_names_the_template_the_reply_ends_with(text: str, sender: str, age: int, key: str | None) -> None:
+    decision = _decide(text, sender=sender, age=age)
+    assert decision.reply_key == key
+    if key is not None:
+        assert decision.reply is not None and decision.reply.endswith(reply_text(key, "nb"))
+
+
+def test_a_question_asked_without_a_bare_answer_changes_nothing() -> None:
+    reading = read("ok", sender="youth", age=19, county="Oslo")
+    plain = decide(reading, ReplyContext(sender="youth", age=19, youth_county="Oslo"))
+    asked = decide(reading, ReplyContext(sender="youth", age=19, youth_county="Oslo", asked="activity_choice"))
+    assert plain == asked

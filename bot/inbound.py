@@ -1,0 +1,694 @@
+"""One inbound message end to end: store once, identify, read and decide, record, alert, answer.
+
+Everything runs in the caller's transaction (flushed, never committed), so the webhook commits the message,
+its code change, its alerts and its answer together or not at all.
+
+Decisions this module makes (domain.md and architecture.md leave them open):
+
+- **Order.** The sender is identified (read-only) before the message is stored, because the stored row carries
+  the youth, the guardian and the contact point; a provider retry is still recognised by the unique constraint
+  on (channel, provider account, provider id) inside a SAVEPOINT and does nothing else.
+- **Guardian of several youth, which child unknown.** The message is stored without a youth, and every youth
+  the guardian is linked to gets its own `guardian_info` alert (youth_id and that youth's adviser set), so the
+  alert shows in each youth's record and each adviser's caseload; siblings with the same adviser give that
+  adviser one alert per youth. The `which_child` question is asked once (again only when the list of children
+  changed). A bare answer ("1", "Ada", "det gjelder Ada") attributes the answer and the message the question
+  was about; that earlier message is then read and decided for the chosen youth (the answer itself carries no
+  information). The outbox row of the question names the first child (Outbox.youth_id is required).
+- **Urgent first.** An urgent reply is answered even when an adviser holds the conversation, the point had opted
+  out, the guardian's youth is an adult or the number was flagged wrong: where to get help now is never
+  withheld. Every other automatic answer is withheld in those cases (the alert still goes).
+- **A number flagged as wrong** still identifies its owner (the thread shows the message) but its words are
+  someone else's: no reading as the owner, no code change, no enrolment change. Urgency and opt-out are still
+  honoured; anything else but a bare acknowledgement raises an `unread` alert. `decision` is None.
+- **Guardians of adults** (18+ on the day of the reply) get no automatic answer: they are never contacted.
+- **County settings** (`County.settings["status_changes"]`, per code group number or name: "applied" or
+  "proposed"; `min_confidence_to_apply`) build the CountyPolicy; absent means the safe default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.age import ADULT_AGE, age_on
+from bot.codes import CodeGroup
+from bot.conversation import CHILD, TALK, answer_to_question
+from bot.enrolments import stop_enrolments
+from bot.log import get_logger
+from bot.policy import CountyPolicy, Decision, ReplyContext, decide, reply_language
+from bot.status import StaleStatus, StatusUnchanged, change_status
+from bot.understand import read
+from flows.templates import TemplateError, render
+from storage.enums import (
+    AlertKind,
+    Audience,
+    Channel,
+    DeliveryStatus,
+    Direction,
+    EnrolmentState,
+    Language,
+    OutboxState,
+    Question,
+    StopReason,
+)
+from storage.models import (
+    Adviser,
+    Alert,
+    ContactPoint,
+    Conversation,
+    County,
+    Enrolment,
+    Message,
+    Outbox,
+    Youth,
+    YouthGuardian,
+)
+
+OSLO = ZoneInfo("Europe/Oslo")
+FIRST_CONTACT_FLOW = "first-contact"
+WHICH_CHILD_TEMPLATE = "which_child"
+ENDED_POSITION = 0
+DETAIL_MAX = 400
+ACTOR = "bot"
+
+log = get_logger(__name__)
+
+
+class InboundError(ValueError):
+    """An inbound message that cannot be handled; nothing was stored."""
+
+
+class UnknownSender(InboundError):
+    """No usable contact point has this address and no county was given to store the message under."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One message as an adapter parsed it. `address` is normalised (E.164, lower-case e-mail, chat id)."""
+
+    channel: Channel
+    account: str  # the provider account ("" where a channel has only one)
+    provider_id: str  # Telegram: telegram_provider_id(chat, message)
+    address: str
+    text: str
+    received_at: datetime  # aware
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "channel", Channel(self.channel))  # "sms" from an adapter is Channel.SMS
+        _require_aware(self.received_at, "received_at")
+        if not self.provider_id:
+            raise InboundError("an inbound message needs the provider's message id (retries are recognised by it)")
+
+
+@dataclass(slots=True)
+class InboundResult:
+    message_id: int
+    duplicate: bool
+    youth_id: int | None
+    guardian_id: int | None
+    decision: Decision | None
+    status_change_id: int | None
+    alerts: list[AlertKind]
+    answer_outbox_id: int | None
+    # What was noted instead of done (a stale code, a missing template): no text, no numbers.
+    notes: list[str] = field(default_factory=list)
+
+
+def county_policy(settings: Mapping[str, Any] | None) -> CountyPolicy:
+    """County.settings -> CountyPolicy: `status_changes` maps a code group (number or name) to "applied" or
+    "proposed"; unknown groups and values are ignored (the safe default stays)."""
+    settings = settings or {}
+    groups = set(CountyPolicy().apply_groups)
+    raw = settings.get("status_changes")
+    if isinstance(raw, Mapping):
+        for key, value in raw.items():
+            group = _group(key)
+            if group is None or group is CodeGroup.UNKNOWN:
+                continue
+            if value == "applied":
+                groups.add(group)
+            elif value == "proposed":
+                groups.discard(group)
+    minimum = settings.get("min_confidence_to_apply")
+    if isinstance(minimum, int | float) and not isinstance(minimum, bool) and 0 <= minimum <= 1:
+        return CountyPolicy(frozenset(groups), float(minimum))
+    return CountyPolicy(frozenset(groups))
+
+
+def _group(key: object) -> CodeGroup | None:
+    text = str(key).strip()
+    if text.isdigit():
+        try:
+            return CodeGroup(int(text))
+        except ValueError:
+            return None
+    return CodeGroup.__members__.get(text.upper())
+
+
+def handle_inbound(session: Session, msg: InboundMessage, *, now: datetime,
+                   county_id: int | None = None) -> InboundResult:
+    """Handle one inbound message in the caller's transaction (flushed, never committed); see the module doc.
+
+    `county_id` is where a message from an unknown address is stored; without it such a message raises
+    UnknownSender before anything is stored.
+    """
+    _require_aware(now, "now")
+    address = _normalise(msg.channel, msg.address)
+    points = _usable_points(session, msg.channel, address)
+    if not points:
+        if county_id is None:
+            raise UnknownSender(f"no usable {msg.channel.value} contact point has this address and no county was "
+                                "given; nothing was stored")
+        return _unknown(session, msg, now, county_id)
+
+    point = points[0]
+    twins = [p for p in points[1:] if p.youth_id is not None and point.youth_id is not None
+             and p.wrong_number == point.wrong_number]
+    if twins:
+        return _shared_by_youth(session, msg, now, [point, *twins])
+
+    if point.youth_id is not None:
+        youth = _youth(session, point.youth_id)
+        return _for_youth(session, msg, now, point, youth, sender="youth")
+
+    assert point.guardian_id is not None
+    children = _children(session, point.guardian_id)
+    if not children:
+        return _unknown(session, msg, now, point.county_id, point=point)
+    if len(children) == 1:
+        return _for_youth(session, msg, now, point, children[0], sender="guardian")
+    conversation = _conversation(session, point)
+    if conversation is not None and conversation.question == Question.WHICH_CHILD:
+        by_key = _choices(children)
+        if {int(v) for v in conversation.choices.values() if _is_int(v)} == {c.id for c in children}:
+            names = {key: child.first_name for key, child in by_key.items()}
+            answer = answer_to_question(msg.text, Question.WHICH_CHILD, conversation.choices, names=names)
+            if answer is not None and answer.kind == CHILD and answer.key in by_key:
+                return _for_youth(session, msg, now, point, by_key[answer.key], sender="guardian",
+                                  conversation=conversation)
+    return _several_children(session, msg, now, point, children, conversation)
+
+
+# ---------------------------------------------------------------------------------------------------- the paths
+
+
+def _for_youth(session: Session, msg: InboundMessage, now: datetime, point: ContactPoint, youth: Youth, *,
+               sender: str, conversation: Conversation | None = None) -> InboundResult:
+    """A message from the youth's own point, or from a guardian attributed to this youth."""
+    attributed = conversation is not None  # a guardian of several youth just said which child
+    guardian_id = point.guardian_id
+    message, duplicate = _store(session, msg, now, county_id=youth.county_id, youth_id=youth.id,
+                                guardian_id=guardian_id, point_id=point.id)
+    if duplicate:
+        return _duplicate(message)
+    assert message.id is not None and youth.id is not None
+    result = InboundResult(message.id, False, youth.id, guardian_id, None, None, [], None)
+    if point.wrong_number:
+        return _stranger(session, msg, now, point, youth, message, result)
+
+    county = _county(session, youth.county_id)
+    adviser = session.get(Adviser, youth.adviser_id) if youth.adviser_id is not None else None
+    day = msg.received_at.astimezone(OSLO).date()
+    age = age_on(youth.birth_date, day)
+
+    text = msg.text
+    source = message
+    asked: str | None = None
+    answer_kind: str | None = None
+    if conversation is None:
+        conversation = _conversation(session, point)
+    if attributed:
+        assert conversation is not None
+        # The answer names the child and says nothing else: decide on the message the question was about.
+        pending = session.get(Message, conversation.message_id) if conversation.message_id is not None else None
+        if pending is not None and pending.youth_id is None and pending.contact_point_id == point.id:
+            pending.youth_id = youth.id
+            session.add(pending)
+            session.flush()
+            source, text = pending, pending.text
+        result.notes.append("guardian named the child: message attributed")
+    elif conversation is not None and conversation.question is not None \
+            and conversation.youth_id in (None, youth.id) and conversation.question != Question.WHICH_CHILD:
+        asked = conversation.question.value
+        if sender == "youth":
+            answer = answer_to_question(text, asked, conversation.choices or None)
+            answer_kind = answer.kind if answer is not None else None
+
+    reading = read(text, sender=sender, age=age, county=county.name)
+    ctx = ReplyContext(sender=sender, age=age, youth_county=county.name, current_code=youth.status_code,
+                       channel=msg.channel, bound_account=True, asked=asked, language=youth.language.value,
+                       adviser_name=adviser.name if adviser else None, answer=answer_kind)
+    decision = decide(reading, ctx, county_policy(county.settings))
+    result.decision = decision
+    as_guardian = sender == "guardian" or reading.speaker == "guardian"
+
+    # Record: the code change (through the one function), then enrolments and the point's flags.
+    old_code = youth.status_code
+    if decision.status_code is not None:
+        evidence = {
+            "rule": decision.explanation[:DETAIL_MAX],
+            "rules": [e.rule for e in reading.evidence],
+            "words": [e.text for e in reading.evidence],
+            "confidence": decision.confidence,
+            "sender": "guardian" if as_guardian else "youth",
+            "channel": msg.channel.value,
+            "asked": asked,
+            "answer": answer_kind,
+        }
+        try:
+            change = change_status(session, youth, decision.status_code, actor=ACTOR, applied=decision.applied,
+                                   evidence=evidence, now=now, source_message_id=source.id)
+            result.status_change_id = change.id
+        except (StaleStatus, StatusUnchanged) as exc:
+            result.notes.append(f"status change {old_code} -> {decision.status_code} not made: "
+                                f"{type(exc).__name__}")
+            log.info("inbound.status_not_changed", message_id=message.id, reason=type(exc).__name__)
+    own_point = point.youth_id == youth.id
+    if decision.contact_established:
+        stop_enrolments(session, youth.id, StopReason.CONTACT_ESTABLISHED, now, flows=[FIRST_CONTACT_FLOW])
+    was_opted_out = point.opted_out
+    if decision.opt_out:
+        _opt_out(session, point, now)
+        if own_point:
+            stop_enrolments(session, youth.id, StopReason.OPTED_OUT, now)
+    elif decision.resume:
+        _resume(session, point, youth.id if own_point else None, now)
+    if decision.wrong_number:
+        point.wrong_number = True
+        session.add(point)
+        if own_point:
+            stop_enrolments(session, youth.id, StopReason.WRONG_NUMBER, now)
+
+    # Alerts: urgent, opt-out and wrong number each; then one for anything else a person must read.
+    who = "guardian" if as_guardian else "youth"
+    summary = _summary(decision, old_code)
+    kinds: list[tuple[AlertKind, str]] = []
+    if decision.urgent:
+        kinds.append((AlertKind.URGENT, f"urgent reply from the {who}; answered with help lines now. {summary}"))
+    if decision.opt_out:
+        kinds.append((AlertKind.OPT_OUT, f"the {who} opted out of messages on {msg.channel.value}; "
+                                         f"letter and phone remain. {summary}"))
+    if decision.wrong_number:
+        kinds.append((AlertKind.WRONG_NUMBER, f"{msg.channel.value} address flagged as a wrong number. {summary}"))
+    if decision.escalate and not kinds:
+        if as_guardian:
+            kinds.append((AlertKind.GUARDIAN_INFO, f"information from a guardian. {summary}"))
+        elif {"help_request", "question"} & set(reading.intents) or answer_kind == TALK:
+            kinds.append((AlertKind.HELP, f"the youth asks for help or asks a question. {summary}"))
+        else:
+            kinds.append((AlertKind.UNREAD, f"reply the bot could not settle; please read it. {summary}"))
+    for kind, detail in kinds:
+        _alert(session, youth, source, kind, detail, now)  # the message to read: the earlier one when attributed
+        result.alerts.append(kind)
+
+    # The conversation: the one follow-up question is remembered, an answered question is closed.
+    if conversation is not None and (attributed or decision.contact_established or answer_kind is not None):
+        _set_question(conversation, None, {}, youth.id, now, message.id)
+        session.add(conversation)
+
+    # Answer.
+    reply = decision.reply
+    withheld = _withheld(decision, point, held=youth.held_by_adviser_id is not None,
+                         adult_guardian=point.guardian_id is not None and age >= ADULT_AGE,
+                         was_opted_out=was_opted_out)
+    if reply is not None and withheld:
+        result.notes.append(f"answer withheld: {withheld}")
+    elif reply is not None:
+        template = f"reply_{decision.reply_key}" if decision.reply_key else None
+        row = _queue(session, message, youth.id, point, msg.channel, reply, now,
+                     audience=Audience.GUARDIAN if point.guardian_id is not None else Audience.YOUTH,
+                     template=template, language=reply_language(reading, ctx), urgent=decision.urgent)
+        result.answer_outbox_id = row.id
+        if decision.reply_key == "ack":
+            conversation = conversation or _new_conversation(point, youth.id)
+            _set_question(conversation, Question.WHAT_DOING, {}, youth.id, now, message.id)
+            session.add(conversation)
+    session.flush()
+    log.info("inbound.handled", message_id=message.id, youth_id=youth.id, sender=who,
+             contact=decision.contact_established, code=decision.status_code, applied=decision.applied,
+             alerts=[k.value for k in result.alerts], answered=result.answer_outbox_id is not None)
+    return result
+
+
+def _several_children(session: Session, msg: InboundMessage, now: datetime, point: ContactPoint,
+                      children: Sequence[Youth], conversation: Conversation | None) -> InboundResult:
+    """A guardian of 2+ youth, the child not (yet) named: never a guess; ask which child."""
+    message, duplicate = _store(session, msg, now, county_id=point.county_id, youth_id=None,
+                                guardian_id=point.guardian_id, point_id=point.id)
+    if duplicate:
+        return _duplicate(message)
+    assert message.id is not None
+    result = InboundResult(message.id, False, None, point.guardian_id, None, None, [], None)
+    first = children[0]
+    assert first.id is not None
+    county = _county(session, point.county_id)
+    reading = read(msg.text, sender="guardian", age=None, county=county.name)
+    ctx = ReplyContext(sender="guardian", age=None, youth_county=county.name, channel=msg.channel,
+                       language=first.language.value)
+    decision = decide(reading, ctx, county_policy(county.settings))
+    result.decision = decision
+    was_opted_out = point.opted_out
+    if decision.opt_out:
+        _opt_out(session, point, now)
+    elif decision.resume:
+        _resume(session, point, None, now)
+    if decision.wrong_number:
+        point.wrong_number = True
+        session.add(point)
+
+    n = len(children)
+    if decision.urgent:
+        kind, detail = AlertKind.URGENT, f"urgent message from a guardian of {_count(n)} youth; which child is not known"
+    elif decision.opt_out:
+        kind, detail = AlertKind.OPT_OUT, f"a guardian of {_count(n)} youth opted out on {msg.channel.value}"
+    elif decision.wrong_number:
+        kind, detail = AlertKind.WRONG_NUMBER, f"a guardian's {msg.channel.value} address flagged as a wrong number"
+    elif decision.escalate:
+        kind, detail = AlertKind.GUARDIAN_INFO, (f"information from a guardian of {_count(n)} youth; which child is "
+                                                 "not known yet, the guardian was asked")
+    else:
+        kind, detail = None, ""
+    if kind is not None:
+        for child in children:
+            _alert(session, child, message, kind, detail, now)
+        result.alerts.append(kind)
+
+    held = any(child.held_by_adviser_id is not None for child in children)
+    day = msg.received_at.astimezone(OSLO).date()
+    adults = all(age_on(child.birth_date, day) >= ADULT_AGE for child in children)
+    ask = kind is AlertKind.GUARDIAN_INFO
+    if ask:
+        choices = _choices(children)
+        stored = {key: child.id for key, child in choices.items()}
+        conversation = conversation or _new_conversation(point, None)
+        already = conversation.question == Question.WHICH_CHILD and conversation.choices == stored
+        if not already:
+            _set_question(conversation, Question.WHICH_CHILD, stored, None, now, message.id)
+            session.add(conversation)
+            text = _which_child_text([child.first_name for child in choices.values()], first.language.value,
+                                     county.name)
+            withheld = _withheld(None, point, held=held, adult_guardian=adults, was_opted_out=was_opted_out)
+            if text is None:
+                result.notes.append("which_child template missing: question not queued")
+            elif withheld:
+                result.notes.append(f"answer withheld: {withheld}")
+            else:
+                row = _queue(session, message, first.id, point, msg.channel, text, now, audience=Audience.GUARDIAN,
+                             template=WHICH_CHILD_TEMPLATE, language=first.language.value, urgent=False)
+                result.answer_outbox_id = row.id
+        else:
+            result.notes.append("which child was asked already: not asked again")
+    elif decision.reply is not None:
+        withheld = _withheld(decision, point, held=held, adult_guardian=adults, was_opted_out=was_opted_out)
+        if withheld:
+            result.notes.append(f"answer withheld: {withheld}")
+        else:
+            row = _queue(session, message, first.id, point, msg.channel, decision.reply, now,
+                         audience=Audience.GUARDIAN,
+                         template=f"reply_{decision.reply_key}" if decision.reply_key else None,
+                         language=reply_language(reading, ctx), urgent=decision.urgent)
+            result.answer_outbox_id = row.id
+    session.flush()
+    log.info("inbound.guardian_of_several", message_id=message.id, children=n,
+             alerts=[k.value for k in result.alerts], answered=result.answer_outbox_id is not None)
+    return result
+
+
+def _stranger(session: Session, msg: InboundMessage, now: datetime, point: ContactPoint, youth: Youth,
+              message: Message, result: InboundResult) -> InboundResult:
+    """A message from a point flagged as a wrong number: someone else's words. Urgency and opt-out only."""
+    assert youth.id is not None
+    county = _county(session, youth.county_id)
+    reading = read(msg.text, sender="youth", age=None, county=county.name)
+    ctx = ReplyContext(sender="youth", age=None, youth_county=county.name, channel=msg.channel,
+                       language=youth.language.value)
+    decision = decide(reading, ctx)
+    was_opted_out = point.opted_out
+    kind: AlertKind | None = None
+    reply: str | None = None
+    if decision.urgent:
+        kind, detail = AlertKind.URGENT, "urgent message from a number flagged as a wrong number"
+        reply = decision.reply
+    elif decision.opt_out:
+        _opt_out(session, point, now)
+        kind, detail = AlertKind.OPT_OUT, "a number flagged as a wrong number opted out"
+        reply = decision.reply
+    elif set(reading.intents) != {"ack"}:
+        kind, detail = AlertKind.UNREAD, "message from a number flagged as a wrong number; please read it"
+    if kind is not None:
+        _alert(session, youth, message, kind, detail, now)
+        result.alerts.append(kind)
+    withheld = _withheld(decision, point, held=youth.held_by_adviser_id is not None, adult_guardian=False,
+                         was_opted_out=was_opted_out)
+    if reply is not None and withheld:
+        result.notes.append(f"answer withheld: {withheld}")
+    elif reply is not None:
+        row = _queue(session, message, youth.id, point, msg.channel, reply, now,
+                     audience=Audience.GUARDIAN if point.guardian_id is not None else Audience.YOUTH,
+                     template=f"reply_{decision.reply_key}" if decision.reply_key else None,
+                     language=reply_language(reading, ctx), urgent=decision.urgent)
+        result.answer_outbox_id = row.id
+    result.notes.append("number flagged as wrong: not read as the owner's words")
+    session.flush()
+    return result
+
+
+def _unknown(session: Session, msg: InboundMessage, now: datetime, county_id: int, *,
+             point: ContactPoint | None = None) -> InboundResult:
+    """An address no usable point has (or a guardian linked to no youth): stored, an adviser reads it."""
+    message, duplicate = _store(session, msg, now, county_id=county_id, youth_id=None,
+                                guardian_id=point.guardian_id if point else None, point_id=point.id if point else None)
+    if duplicate:
+        return _duplicate(message)
+    assert message.id is not None
+    what = "a guardian linked to no youth" if point is not None else "an unknown address"
+    session.add(Alert(county_id=county_id, youth_id=None, adviser_id=None, message_id=message.id,
+                      kind=AlertKind.UNREAD, urgent=False,
+                      detail=f"{msg.channel.value} message from {what}; no answer was sent", created_at=now))
+    session.flush()
+    log.info("inbound.unknown_sender", message_id=message.id, channel=msg.channel.value)
+    return InboundResult(message.id, False, None, point.guardian_id if point else None, None, None,
+                         [AlertKind.UNREAD], None)
+
+
+def _shared_by_youth(session: Session, msg: InboundMessage, now: datetime,
+                     points: Sequence[ContactPoint]) -> InboundResult:
+    """One address on several youth's records: whose message it is cannot be known; an adviser reads it."""
+    first = points[0]
+    message, duplicate = _store(session, msg, now, county_id=first.county_id, youth_id=None, guardian_id=None,
+                                point_id=None)
+    if duplicate:
+        return _duplicate(message)
+    assert message.id is not None
+    for point in points:
+        if point.youth_id is None or point.county_id != first.county_id:
+            continue
+        youth = _youth(session, point.youth_id)
+        _alert(session, youth, message, AlertKind.UNREAD,
+               f"{msg.channel.value} address shared by {_count(len(points))} youth; whose message it is is not "
+               "known", now)
+    session.flush()
+    return InboundResult(message.id, False, None, None, None, None, [AlertKind.UNREAD], None,
+                         ["address shared by several youth: not attributed, no answer"])
+
+
+# ------------------------------------------------------------------------------------------------------ helpers
+
+
+def _store(session: Session, msg: InboundMessage, now: datetime, *, county_id: int, youth_id: int | None,
+           guardian_id: int | None, point_id: int | None) -> tuple[Message, bool]:
+    """Insert the message in a SAVEPOINT; a unique violation is a provider retry: (the stored message, True)."""
+    message = Message(
+        county_id=county_id, youth_id=youth_id, guardian_id=guardian_id, contact_point_id=point_id,
+        direction=Direction.INBOUND, channel=msg.channel, text=msg.text, provider_account=msg.account,
+        provider_id=msg.provider_id, delivery_status=DeliveryStatus.RECEIVED, received_at=msg.received_at,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(message)
+            session.flush()
+    except IntegrityError:
+        stored = session.exec(
+            select(Message).where(col(Message.channel) == msg.channel,
+                                  col(Message.provider_account) == msg.account,
+                                  col(Message.provider_id) == msg.provider_id)
+        ).first()
+        if stored is None:
+            raise
+        log.info("inbound.duplicate", message_id=stored.id, channel=msg.channel.value)
+        return stored, True
+    return message, False
+
+
+def _duplicate(message: Message) -> InboundResult:
+    assert message.id is not None
+    return InboundResult(message.id, True, message.youth_id, message.guardian_id, None, None, [], None)
+
+
+def _normalise(channel: Channel, address: str) -> str:
+    address = address.strip()
+    return address.lower() if channel is Channel.EMAIL else address
+
+
+def _usable_points(session: Session, channel: Channel, address: str) -> list[ContactPoint]:
+    """Points with this address that are not retired: a working number before a flagged one, a youth's own
+    before a guardian's, then the oldest."""
+    points = session.exec(
+        select(ContactPoint).where(col(ContactPoint.channel) == channel, col(ContactPoint.address) == address,
+                                   col(ContactPoint.retired_at).is_(None))
+    ).all()
+    return sorted(points, key=lambda p: (p.wrong_number, p.youth_id is None, p.id or 0))
+
+
+def _youth(session: Session, youth_id: int) -> Youth:
+    youth = session.get(Youth, youth_id)
+    if youth is None:  # pragma: no cover - the foreign key makes this impossible
+        raise InboundError(f"youth {youth_id} does not exist")
+    return youth
+
+
+def _county(session: Session, county_id: int) -> County:
+    county = session.get(County, county_id)
+    if county is None:  # pragma: no cover - the foreign key makes this impossible
+        raise InboundError(f"county {county_id} does not exist")
+    return county
+
+
+def _children(session: Session, guardian_id: int) -> list[Youth]:
+    """The youth a guardian guards now; when every link ended, the youth the links still point at. Oldest first."""
+    links = session.exec(select(YouthGuardian).where(col(YouthGuardian.guardian_id) == guardian_id)).all()
+    ids = {link.youth_id for link in links if link.position != ENDED_POSITION} or {link.youth_id for link in links}
+    youths = [_youth(session, youth_id) for youth_id in ids]
+    return sorted(youths, key=lambda y: (y.birth_date, y.id or 0))
+
+
+def _choices(children: Sequence[Youth]) -> dict[str, Youth]:
+    """The which_child numbering: "1", "2", ... in the children's stable order (oldest first)."""
+    return {str(number): child for number, child in enumerate(children, start=1)}
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _conversation(session: Session, point: ContactPoint) -> Conversation | None:
+    return session.exec(select(Conversation).where(col(Conversation.contact_point_id) == point.id)).first()
+
+
+def _new_conversation(point: ContactPoint, youth_id: int | None) -> Conversation:
+    assert point.id is not None
+    return Conversation(county_id=point.county_id, youth_id=youth_id, contact_point_id=point.id)
+
+
+def _set_question(conversation: Conversation, question: Question | None, choices: dict[str, Any],
+                  youth_id: int | None, now: datetime, message_id: int | None) -> None:
+    conversation.question = question
+    conversation.choices = choices
+    conversation.youth_id = youth_id
+    conversation.asked_at = now if question is not None else None
+    conversation.message_id = message_id
+    conversation.updated_at = now
+
+
+def _opt_out(session: Session, point: ContactPoint, now: datetime) -> None:
+    if not point.opted_out:
+        point.opted_out = True
+        point.opted_out_at = now
+        session.add(point)
+
+
+def _resume(session: Session, point: ContactPoint, youth_id: int | None, now: datetime) -> None:
+    """START: the point takes messages again; the youth's own point also re-activates what the opt-out stopped."""
+    point.opted_out = False
+    point.opted_out_at = None
+    session.add(point)
+    if youth_id is None:
+        return
+    stopped = session.exec(
+        select(Enrolment).where(col(Enrolment.youth_id) == youth_id,
+                                col(Enrolment.state) == EnrolmentState.STOPPED,
+                                col(Enrolment.stop_reason) == StopReason.OPTED_OUT)
+    ).all()
+    for enrolment in stopped:
+        enrolment.state = EnrolmentState.ACTIVE
+        enrolment.stopped_at = None
+        enrolment.stop_reason = None
+        enrolment.updated_at = now
+        session.add(enrolment)
+    session.flush()
+
+
+def _withheld(decision: Decision | None, point: ContactPoint, *, held: bool, adult_guardian: bool,
+              was_opted_out: bool) -> str | None:
+    """Why an automatic answer must not go, or None. Urgent answers always go (module doc)."""
+    if decision is not None and decision.urgent:
+        return None
+    opt_out = decision is not None and decision.opt_out
+    if point.opted_out and not opt_out:
+        return "opted out"
+    if was_opted_out and opt_out:
+        return "opted out before: the confirmation was sent then"
+    if held:
+        return "adviser holds the conversation"
+    if adult_guardian:
+        return "guardians of adults are never contacted"
+    return None
+
+
+def _queue(session: Session, message: Message, youth_id: int, point: ContactPoint, channel: Channel, text: str,
+           now: datetime, *, audience: Audience, template: str | None, language: str, urgent: bool) -> Outbox:
+    row = Outbox(
+        county_id=point.county_id, youth_id=youth_id, guardian_id=point.guardian_id, contact_point_id=point.id,
+        idempotency_key=f"answer:{message.id}", audience=audience, channel=channel, template=template,
+        language=Language(language), text=text, urgent=urgent, due_at=now, state=OutboxState.PENDING, next_attempt_at=now,
+        created_at=now, updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _alert(session: Session, youth: Youth, message: Message, kind: AlertKind, detail: str, now: datetime) -> None:
+    session.add(Alert(county_id=youth.county_id, youth_id=youth.id, adviser_id=youth.adviser_id,
+                      message_id=message.id, kind=kind, urgent=kind is AlertKind.URGENT,
+                      detail=detail[:DETAIL_MAX], created_at=now))
+
+
+def _summary(decision: Decision, old_code: str) -> str:
+    """What the bot concluded, for an alert: codes and flags only, never the words of the message."""
+    parts = ["contact established" if decision.contact_established else "no contact"]
+    if decision.status_code:
+        parts.append(f"{old_code} -> {decision.status_code} {'applied' if decision.applied else 'proposed'}")
+    return "; ".join(parts)
+
+
+def _count(n: int) -> str:
+    words = {2: "two", 3: "three", 4: "four", 5: "five"}
+    return words.get(n, "several")
+
+
+def _which_child_text(children: list[str], language: str, county: str) -> str | None:
+    """The which_child question in the youth's language, else Bokmål; None when the template is missing."""
+    values: dict[str, Any] = {"children": children, "county": county, "adviser_name": None}
+    for lang in dict.fromkeys((language, "nb")):
+        try:
+            return render(WHICH_CHILD_TEMPLATE, lang, **values)
+        except TemplateError:
+            continue
+    return None
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise InboundError(f"{name} must be a time-zone-aware datetime, got {value!r}")
+
+
+__all__ = ["InboundError", "InboundMessage", "InboundResult", "UnknownSender", "county_policy", "handle_inbound"]
