@@ -1,7 +1,8 @@
 # ot-outreach: the `otbot` command in an image, installed from requirements.lock.
-# Today its default command is `otbot demo`: it imports the example roster into the SQLite database in the /data
-# volume, prints the summary and exits 0. Any other `otbot` command can be given instead (README: Docker).
-# `otbot serve` and a health check arrive with the web issue. Not built in CI (no Docker engine there).
+# Its default command is `otbot serve`: the web service (/healthz today) with the scheduler (planner, dispatcher,
+# daily job), every channel on the console (standard output) until the channels issue; the SQLite database lives
+# in the /data volume. `otbot worker`, `otbot demo` or any other command can be given instead (README: Docker).
+# Not built in CI (no Docker engine there).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -19,11 +20,11 @@ COPY bot ./bot
 COPY flows ./flows
 COPY adapters ./adapters
 COPY storage ./storage
-# `otbot demo` reads examples/roster.csv from the working directory (/app).
-COPY examples ./examples
 # The lock pins every dependency (it is a constraints file, so extras the image does not install are ignored).
 RUN pip install -c requirements.lock . && mkdir -p /data && chown otbot:otbot /data
 
 USER otbot
 VOLUME ["/data"]
-CMD ["otbot", "demo"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=3)" || exit 1
+CMD ["otbot", "serve", "--host", "0.0.0.0", "--port", "8000"]

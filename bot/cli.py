@@ -28,12 +28,21 @@ class _OtbotGroup(TyperGroup):
 
         global _database
         _database = None  # set by _engine once the command knows its database
+        from pydantic_settings import SettingsError
+
         try:
             return super().invoke(ctx)
         except ValidationError as exc:
             if exc.title != "Settings":
                 raise
             _settings_failed(exc)
+        except SettingsError as exc:
+            # A value that is not even readable (a JSON setting that is not JSON): name the variable only.
+            import re
+
+            field = re.search(r'field "([a-z_]+)"', str(exc))
+            name = f"OTBOT_{field.group(1).upper()}" if field else "settings"
+            err.print(f"{name}: cannot be read (expected JSON, e.g. {{\"sms\": 10}})", markup=False, highlight=False)
         except StorageError as exc:
             err.print(f"database: {exc}", markup=False, highlight=False)
         except SQLAlchemyError as exc:
@@ -54,6 +63,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 export_app = typer.Typer(help="Exports for Vigo OT.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(export_app, name="export")
+templates_app = typer.Typer(help="Message templates.", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
 
 DbOption = Annotated[
     str | None,
@@ -335,11 +346,120 @@ def classify() -> None:
 
 
 @app.command("serve")
-def serve(db: DbOption = None) -> None:
-    """Run the web service, scheduler and dispatcher in one process."""
-    _engine(db)
-    err.print("otbot serve: not yet available (the web issue adds it); the database is ready.")
-    raise typer.Exit(1)
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the web service with the scheduler (planner, dispatcher, daily job) in one process."""
+    import uvicorn
+
+    from bot.web.app import create_app
+
+    engine = _engine(db)
+    # No access log: request lines carry paths and query strings (chat tokens later); the app logs what it must.
+    uvicorn.run(create_app(engine), host=host, port=port, access_log=False, log_config=None)
+
+
+@app.command("worker")
+def worker(db: DbOption = None) -> None:
+    """Run the scheduler alone (planner, dispatcher, daily job): add workers beside `otbot serve` on PostgreSQL."""
+    import asyncio
+
+    from bot.scheduler import run_forever
+
+    engine = _engine(db)
+    asyncio.run(run_forever(engine))
+
+
+@app.command("simulate")
+def simulate(
+    roster: Annotated[Path, typer.Option("--roster", help="Roster CSV (as for otbot import).")],
+    start: Annotated[str, typer.Option("--start", help="First simulated day (YYYY-MM-DD or DD.MM.YYYY).")],
+    days: Annotated[int, typer.Option("--days", help="How many days to simulate.", min=1, max=3660)],
+    replies: Annotated[
+        Path | None, typer.Option("--replies", help='JSON lines {"at", "youth", "from", "text"} read at their time.')
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the table.")] = False,
+    county: Annotated[str | None, typer.Option("--county", help="County for roster rows without one.")] = None,
+) -> None:
+    """A dry run of the real engine on a throw-away database and a simulated clock: what would be sent, when."""
+    import asyncio
+
+    from rich.progress import Progress
+
+    from bot.log import configure
+    from bot.settings import get_settings
+    from bot.simulate import SimulationError, read_replies
+    from bot.simulate import simulate as run_simulation
+
+    settings = get_settings()
+    first_day = _day_option("--start", start)
+    assert first_day is not None
+    data = _read_file(roster, binary=True)
+    reply_text = _read_file(replies, binary=False) if replies is not None else ""
+    reply_list, problems = read_replies(reply_text)
+    # The engine logs every tick; a simulation shows its result instead (OTBOT_LOG_LEVEL=DEBUG shows both).
+    if settings.log_level != "DEBUG":
+        configure("WARNING", settings.log_format)
+    with Progress(console=err, transient=True, disable=days < 30) as bar:
+        task = bar.add_task("simulating", total=days)
+        try:
+            result = asyncio.run(run_simulation(
+                data, roster.name, first_day, days, reply_list, public_url=settings.public_url, county=county,
+                default_county=settings.default_county, progress=lambda done: bar.update(task, completed=done)))
+        except SimulationError as exc:
+            err.print(str(exc), markup=False, highlight=False)
+            raise typer.Exit(2) from None
+    for problem in problems + result.problems:
+        err.print(problem, markup=False, highlight=False)
+    if as_json:
+        sys.stdout.write(result.as_json() + "\n")
+    else:
+        _print_simulation(result)
+
+
+def _read_file(path: Path, *, binary: bool):  # type: ignore[no-untyped-def]
+    """The file's bytes (or UTF-8 text), or one line naming the file and exit 2."""
+    try:
+        return path.read_bytes() if binary else path.read_text(encoding="utf-8")
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+    except UnicodeDecodeError:
+        reason = "not UTF-8 text"
+    err.print(f"{path}: cannot read the file: {reason}", markup=False, highlight=False)
+    raise typer.Exit(2)
+
+
+def _print_simulation(result) -> None:  # type: ignore[no-untyped-def]
+    """A day-by-day table of what was sent, which codes changed and which alerts were raised."""
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Console(soft_wrap=False)
+    events = [(m["at"], "message", m) for m in result.messages] + [(c["at"], "code", c) for c in result.code_changes] \
+        + [(a["at"], "alert", a) for a in result.alerts]
+    events.sort(key=lambda e: (e[0], e[1], str(e[2].get("youth"))))
+    by_day: dict[str, list[tuple[str, str, dict]]] = {}  # type: ignore[type-arg]
+    for event in events:
+        by_day.setdefault(event[0][:10], []).append(event)
+    for day, day_events in by_day.items():
+        table = Table(title=day, title_justify="left", show_lines=False, expand=False)
+        for name in ("time", "youth", "what", "detail"):
+            table.add_column(name, overflow="fold")
+        for at, kind, item in day_events:
+            if kind == "message":
+                what = f"{item['channel']} to {item['to']} ({item['flow'] or 'answer'}/{item['step'] or '-'}, " \
+                       f"{item['segments']} seg.)"
+                detail = item["text"]
+            elif kind == "code":
+                what = f"code {item['from']} → {item['to']} ({'applied' if item['applied'] else 'proposed'})"
+                detail = item["evidence"]
+            else:
+                what, detail = f"alert: {item['kind']}", ""
+            table.add_row(at[11:16], str(item["youth"]), what, detail)
+        out.print(table)
+    out.print(f"{len(result.messages)} messages, {len(result.code_changes)} code changes, {len(result.alerts)} alerts")
 
 
 @app.command("demo")
@@ -353,6 +473,50 @@ def demo(db: DbOption = None) -> None:
     code = _run_import(db, demo_roster(today), f"demo-roster-{today.isoformat()}.csv", county=None, dry_run=False,
                        as_of=today)
     raise typer.Exit(0 if code in (0, 3) else code)
+
+
+@templates_app.command("check")
+def templates_check(
+    max_segments: Annotated[
+        int | None,
+        typer.Option("--max-segments", min=1, help="Segment limit for every template (default: 3 for reply_* "
+                     "answers, 2 for outbound messages). The hook for a county's own limit."),
+    ] = None,
+    language: Annotated[
+        list[str] | None, typer.Option("--language", help="Only this language (nb, nn, en); may be repeated."),
+    ] = None,
+) -> None:
+    """Render every template with the longest realistic values and count its SMS segments.
+
+    Exit 1 when a template cannot be rendered or exceeds its limit, 0 otherwise.
+    """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from flows.check import check_templates
+    from flows.templates import LANGUAGES
+
+    unknown = sorted(set(language or ()) - set(LANGUAGES))
+    if unknown:
+        err.print(f"--language {', '.join(unknown)}: must be one of {', '.join(LANGUAGES)}", markup=False,
+                  highlight=False)
+        raise typer.Exit(2)
+    results = check_templates(max_segments, language or None)
+    table = Table(title="SMS segments per template (longest sample values)")
+    # Narrow headers: the table must fit 80 columns (a pipe or CI log) with the result column still readable.
+    for column, justify in (("template", "left"), ("lang", "left"), ("encoding", "left"), ("chars", "right"),
+                            ("segments", "right"), ("limit", "right"), ("result", "left")):
+        table.add_column(column, justify=justify, no_wrap=column != "result")  # type: ignore[arg-type]
+    for result in results:
+        table.add_row(result.name, result.language, result.encoding or "-",
+                      "-" if result.characters is None else str(result.characters),
+                      "-" if result.segments is None else str(result.segments), str(result.limit),
+                      "ok" if result.ok else f"[red]{escape(result.problem or '')}[/red]")
+    Console(soft_wrap=False).print(table)
+    failed = [result for result in results if not result.ok]
+    if failed:
+        err.print(f"{len(failed)} of {len(results)} template(s) failed", markup=False, highlight=False)
+    raise typer.Exit(1 if failed else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -129,7 +129,9 @@ def configure(level: str = "INFO", fmt: str = "auto") -> None:
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(max(number, logging.WARNING))
     # Alembic says "Context impl SQLiteImpl." at INFO on every command: shown only when debugging.
-    logging.getLogger("alembic").setLevel(number if number <= logging.DEBUG else max(number, logging.WARNING))
+    # Chatty at INFO (every migration step, every job run): shown only at DEBUG.
+    for name in ("alembic", "apscheduler"):
+        logging.getLogger(name).setLevel(number if number <= logging.DEBUG else max(number, logging.WARNING))
     # Warnings (SAWarning and the like) become log records, so they are redacted too.
     logging.captureWarnings(True)
 

@@ -42,6 +42,25 @@ class Settings(BaseSettings):
         default="auto", description="auto (console on a terminal, else JSON lines), json or console."
     )
 
+    rate_limits: dict[str, float] = Field(
+        default={"sms": 10.0, "telegram": 25.0, "email": 5.0},
+        description='Messages per second per channel, as JSON: {"sms": 10, "telegram": 25}. A channel not named '
+        "is not limited (the console).",
+    )
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _known_channels(cls, value: dict[str, float]) -> dict[str, float]:
+        from storage.enums import Channel
+
+        known = {c.value for c in Channel}
+        for channel, rate in value.items():
+            if channel not in known:
+                raise ValueError(f"unknown channel {channel!r} (one of {', '.join(sorted(known))})")
+            if not rate > 0:
+                raise ValueError(f"the rate for {channel} must be a positive number of messages per second")
+        return value
+
     @field_validator("timezone", mode="before")
     @classmethod
     def _known_zone(cls, value: object) -> object:

@@ -245,3 +245,14 @@ def test_database_reason_keeps_the_drivers_first_line() -> None:
     error = sa.exc.IntegrityError("INSERT …", ("x",), Exception(
         'duplicate key value violates unique constraint "uq_youth"\nDETAIL:  Key (mobile)=(+4740000123) exists.'))
     assert cli.database_reason(error) == 'duplicate key value violates unique constraint "uq_youth"'
+
+
+def test_a_json_setting_that_is_not_json_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    result = CliRunner().invoke(app, ["db", "upgrade", "--db", f"sqlite:///{tmp_path / 'x.db'}"],
+                                env={"OTBOT_RATE_LIMITS": "fast"})
+    assert result.exit_code == 2
+    assert result.output.strip() == 'OTBOT_RATE_LIMITS: cannot be read (expected JSON, e.g. {"sms": 10})'

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from bot.settings import Settings, problems
 
@@ -80,4 +82,16 @@ def test_dot_env_example_lists_every_setting_with_its_default() -> None:
     for name, field in Settings.model_fields.items():
         variable = f"OTBOT_{name.upper()}"
         assert variable in listed, variable
-        assert listed[variable] == ("" if field.default is None else str(field.default)), variable
+        if isinstance(field.default, dict):  # JSON in the environment
+            assert json.loads(listed[variable]) == field.default, variable
+        else:
+            assert listed[variable] == ("" if field.default is None else str(field.default)), variable
+
+
+def test_rate_limits_are_json_per_known_channel(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTBOT_RATE_LIMITS", '{"sms": 2.5}')
+    assert Settings().rate_limits == {"sms": 2.5}
+    for bad in ('{"pigeon": 1}', '{"sms": 0}', "fast"):
+        monkeypatch.setenv("OTBOT_RATE_LIMITS", bad)
+        with pytest.raises((ValidationError, SettingsError)):
+            Settings()
