@@ -436,6 +436,8 @@ def _print_simulation(result) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
     from rich.table import Table
 
+    from storage.enums import ChangeState
+
     out = Console(soft_wrap=False)
     events = [(m["at"], "message", m) for m in result.messages] + [(c["at"], "code", c) for c in result.code_changes] \
         + [(a["at"], "alert", a) for a in result.alerts]
@@ -453,7 +455,7 @@ def _print_simulation(result) -> None:  # type: ignore[no-untyped-def]
                        f"{item['segments']} seg.)"
                 detail = item["text"]
             elif kind == "code":
-                what = f"code {item['from']} → {item['to']} ({'applied' if item['applied'] else 'proposed'})"
+                what = f"code {item['from']} → {item['to']} ({(ChangeState.APPLIED if item['applied'] else ChangeState.PROPOSED).value})"
                 detail = item["evidence"]
             else:
                 what, detail = f"alert: {item['kind']}", ""

@@ -441,7 +441,7 @@ class Dispatcher:
         if reason is not None:
             with lane.write.begin():
                 done = self._update(lane.write, row.id, now, state=OutboxState.CANCELLED, last_error=reason)
-            return None, "cancelled" if done else None
+            return None, OutboxState.CANCELLED.value if done else None
         if not row.urgent and not self._allowed(row.county_id, window, now):
             with lane.write.begin():
                 done = self._update(lane.write, row.id, now, state=OutboxState.PENDING,
@@ -516,7 +516,7 @@ class Dispatcher:
                 alert = (AlertKind.NO_CHANNEL, f"outbox {row.id}: the provider refused a {row.audience.value} "
                          f"message on {row.channel.value}{code}")
             if self._update(connection, row.id, now, state=state, attempts=attempts, last_error=error):
-                counter = "cancelled" if state == OutboxState.CANCELLED else "failed"
+                counter = state.value  # the stats counter of the same name
                 self._alert(connection, now, [(row.county_id, row.youth_id, target.adviser_id, alert[0], alert[1])])
         log.info("send not done", worker=self.worker_id, outbox_id=row.id, outcome=result.outcome.value,
                  attempts=attempts, error_code=result.error_code)

@@ -59,6 +59,8 @@ class PlanStats:
     ended: int = 0
     messages: int = 0
     alerts: int = 0
+    # The earliest moment a next tick could plan something new (see flows.planner.Plan.wake).
+    wake: datetime | None = None
 
 
 def turns_18_on(birth: date) -> date:
@@ -110,8 +112,10 @@ def gather(session: Session, county_ids: Iterable[int] | None = None, youth_ids:
                  youth_column=yg.youth_id)
     wanted_guardians = {g for _, g in links}
     point_columns = (cp.id, cp.channel, cp.youth_id, cp.guardian_id, cp.opted_out, cp.wrong_number, cp.retired_at)
-    for point_id, channel, youth_id, guardian_id, opted_out, wrong, retired in rows(
-            *point_columns, where=cp.county_id.in_(ids)):
+    owners = cp.county_id.in_(ids)
+    if only is not None:
+        owners = owners & (cp.youth_id.in_(only) | cp.guardian_id.in_(list(wanted_guardians) or [-1]))
+    for point_id, channel, youth_id, guardian_id, opted_out, wrong, retired in rows(*point_columns, where=owners):
         if youth_id is not None and (only is None or youth_id in only):
             addresses[youth_id].append(Address(point_id, _CHANNEL[channel], Audience.YOUTH, None, bool(opted_out),
                                                bool(wrong), retired is not None))
@@ -129,6 +133,8 @@ def gather(session: Session, county_ids: Iterable[int] | None = None, youth_ids:
     planned: dict[int, set[str]] = defaultdict(set)
     failed: dict[int, set[tuple[str, int]]] = defaultdict(set)
     active = sa.select(en.id).where(en.county_id.in_(ids), en.state == EnrolmentState.ACTIVE.value)
+    if only is not None:
+        active = active.where(en.youth_id.in_(only))
     for youth_id, key, state, point_id in rows(ob.youth_id, ob.idempotency_key, ob.state, ob.contact_point_id,
                                                where=ob.enrolment_id.in_(active), youth_column=ob.youth_id):
         recipient = key.rsplit(":", 1)[0]
@@ -174,6 +180,8 @@ def plan_tick(engine: Engine, now: datetime, *, public_url: str, flows: Flows | 
         plans = [(county_id, youth, plan(youth, by_county[county_id], flows, now, calendar, lookahead))
                  for county_id, youth in facts]
         stats.youth = len(plans)
+        wakes = [p.wake for _, _, p in plans if p.wake is not None]
+        stats.wake = min(wakes) if wakes else None
         _write(session, [(cid, p) for cid, _, p in plans if p], now, stats)
     if stats.enrolled or stats.messages or stats.alerts or stats.ended:
         log.info("plan.tick", youth=stats.youth, enrolled=stats.enrolled, ended=stats.ended,

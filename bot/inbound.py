@@ -49,6 +49,7 @@ from flows.templates import TemplateError, render
 from storage.enums import (
     AlertKind,
     Audience,
+    ChangeState,
     Channel,
     DeliveryStatus,
     Direction,
@@ -132,9 +133,9 @@ def county_policy(settings: Mapping[str, Any] | None) -> CountyPolicy:
             group = _group(key)
             if group is None or group is CodeGroup.UNKNOWN:
                 continue
-            if value == "applied":
+            if value == ChangeState.APPLIED:
                 groups.add(group)
-            elif value == "proposed":
+            elif value == ChangeState.PROPOSED:
                 groups.discard(group)
     minimum = settings.get("min_confidence_to_apply")
     if isinstance(minimum, int | float) and not isinstance(minimum, bool) and 0 <= minimum <= 1:
@@ -666,7 +667,7 @@ def _summary(decision: Decision, old_code: str) -> str:
     """What the bot concluded, for an alert: codes and flags only, never the words of the message."""
     parts = ["contact established" if decision.contact_established else "no contact"]
     if decision.status_code:
-        parts.append(f"{old_code} -> {decision.status_code} {'applied' if decision.applied else 'proposed'}")
+        parts.append(f"{old_code} -> {decision.status_code} {(ChangeState.APPLIED if decision.applied else ChangeState.PROPOSED).value}")
     return "; ".join(parts)
 
 

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.enums import Channel
+
 ENV_PREFIX = "OTBOT_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("auto", "json", "console")
@@ -43,7 +45,7 @@ class Settings(BaseSettings):
     )
 
     rate_limits: dict[str, float] = Field(
-        default={"sms": 10.0, "telegram": 25.0, "email": 5.0},
+        default={Channel.SMS.value: 10.0, Channel.TELEGRAM.value: 25.0, Channel.EMAIL.value: 5.0},
         description='Messages per second per channel, as JSON: {"sms": 10, "telegram": 25}. A channel not named '
         "is not limited (the console).",
     )
@@ -51,8 +53,6 @@ class Settings(BaseSettings):
     @field_validator("rate_limits")
     @classmethod
     def _known_channels(cls, value: dict[str, float]) -> dict[str, float]:
-        from storage.enums import Channel
-
         known = {c.value for c in Channel}
         for channel, rate in value.items():
             if channel not in known:

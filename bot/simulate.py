@@ -1,9 +1,9 @@
 """`otbot simulate`: the real engine (planner, inbound path with reader and policy, dispatcher, console channel)
 on a throw-away database and a simulated clock, so that advisers see exactly what would be sent to whom, when.
 
-The clock moves from event to event: the planner runs at the start of every local day (and for one youth
-just before that youth's reply is read), the dispatcher runs whenever an outbox row is due, replies are
-read at their time. Nothing depends on the wall clock, so the same input gives the same output.
+The clock moves from event to event: the planner runs when it said something could next be due (its
+`wake`), and for one youth just before and after that youth's reply is read; the dispatcher runs whenever an
+outbox row is due; replies are read at their time. Nothing depends on the wall clock, so the same input gives the same output.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from bot.engine import plan_tick
 from bot.evidence import evidence_in_words
 from bot.inbound import InboundError, InboundMessage, handle_inbound
 from bot.roster import import_roster
-from flows.calendar import local_day, local_moment
+from flows.calendar import local_moment
 from flows.segments import count_segments
 from storage.db import close_database, open_database
 from storage.enums import MADE_STATES, Audience, Channel, Direction, OutboxState
@@ -152,31 +152,36 @@ async def simulate(roster: bytes, file_name: str, start: date, days: int, replie
             dispatcher = Dispatcher(engine, adapters, clock, "simulate", rate_limits={}, sleep=_no_sleep,
                                     batch_size=500)
             pending = list(replies)
-            day = begin
-            day_number = 0
-            while day < end:
-                clock.now = day
-                plan_tick(engine, day, public_url=public_url)
-                next_day = local_moment(local_day(day) + timedelta(days=1), time(0), "Europe/Oslo")
-                while True:
-                    due = _next_due(engine)
-                    reply_at = pending[0].at if pending else None
-                    moments = [m for m in (due, reply_at) if m is not None]
-                    if not moments or min(moments) >= min(next_day, end):
-                        break
-                    clock.now = max(clock.now, min(moments))
-                    if reply_at is not None and reply_at <= clock.now:
-                        _read_reply(engine, pending.pop(0), clock.now, public_url, result)
-                    await dispatcher.run_until_empty()
-                day = next_day
-                day_number += 1
-                if progress:
-                    progress(day_number)
+            wake: datetime | None = begin
+            shown = 0
+            while True:
+                due = _next_due(engine)
+                reply_at = pending[0].at if pending else None
+                moments = [m for m in (due, reply_at, wake) if m is not None]
+                if not moments or min(moments) >= end:
+                    break
+                clock.now = max(clock.now, min(moments))
+                if wake is not None and wake <= clock.now:
+                    wake = _later(plan_tick(engine, clock.now, public_url=public_url).wake, clock.now)
+                if reply_at is not None and reply_at <= clock.now:
+                    youth_wake = _read_reply(engine, pending.pop(0), clock.now, public_url, result)
+                    wake = min((w for w in (wake, youth_wake) if w is not None), default=None)
+                await dispatcher.run_until_empty()
+                if progress and (day := (clock.now - begin).days) > shown:
+                    shown = day
+                    progress(min(day, days))
+            if progress:
+                progress(days)
             result.problems += [f"replies line {r.line}: after the simulated period; not read" for r in pending]
             _collect(engine, begin, result)
         finally:
             close_database(url)
     return result
+
+
+def _later(wake: datetime | None, now: datetime) -> datetime | None:
+    """A wake-up strictly after now (the planner may name a moment that is due already: plan again shortly)."""
+    return None if wake is None else max(wake, now + timedelta(minutes=1))
 
 
 def _next_due(engine: sa.Engine) -> datetime | None:
@@ -185,20 +190,23 @@ def _next_due(engine: sa.Engine) -> datetime | None:
                             .where(col(Outbox.state) == OutboxState.PENDING)).one()
 
 
-def _read_reply(engine: sa.Engine, reply: SimReply, now: datetime, public_url: str, result: SimResult) -> None:
+def _read_reply(engine: sa.Engine, reply: SimReply, now: datetime, public_url: str, result: SimResult
+                ) -> datetime | None:
+    """Read one reply at `now`; the moment the youth's plan next needs the planner (None: not before a full tick)."""
     with Session(engine) as session:
         youth = session.exec(select(Youth).where(col(Youth.roster_id) == reply.roster_id)).first()
         if youth is None or youth.id is None:
             result.problems.append(f"replies line {reply.line}: no youth with roster id {reply.roster_id}")
-            return
+            return None
+        youth_id = youth.id
         found = _address(session, youth.id, reply.sender)
     if found is None:
         result.problems.append(f"replies line {reply.line}: the {reply.sender} of youth {reply.roster_id} has no "
                                "mobile number or e-mail; not read")
-        return
+        return None
     channel, address = found
     # What was due before the reply happens first (an alert due at 14:00 is raised before a reply at 15:00).
-    plan_tick(engine, now, public_url=public_url, youth_ids=[youth.id])
+    plan_tick(engine, now, public_url=public_url, youth_ids=[youth_id])
     with Session(engine) as session:
         try:
             handle_inbound(session, InboundMessage(channel, SIMULATED_ACCOUNT, f"reply-{reply.line}", address,
@@ -206,8 +214,10 @@ def _read_reply(engine: sa.Engine, reply: SimReply, now: datetime, public_url: s
         except InboundError as exc:
             session.rollback()
             result.problems.append(f"replies line {reply.line}: {exc}")
-            return
+            return None
         session.commit()
+    # The reply may have stopped, resumed or changed what this youth's flows do next.
+    return _later(plan_tick(engine, now, public_url=public_url, youth_ids=[youth_id]).wake, now)
 
 
 def _address(session: Session, youth_id: int, sender: str) -> tuple[Channel, str] | None:

@@ -163,9 +163,17 @@ class Plan:
     end: list[EnrolmentEnd] = field(default_factory=list)
     messages: list[PlannedMessage] = field(default_factory=list)
     alerts: list[PlannedAlert] = field(default_factory=list)
+    # The first moment after `now` at which planning this youth again could give something new, unless their
+    # data changes first (a reply, an import, an adviser): a step coming within the lookahead, an alert or a
+    # birthday falling due, a campaign's next year. None: nothing ever, as things stand.
+    wake: datetime | None = None
 
     def __bool__(self) -> bool:
         return bool(self.enrol or self.end or self.messages or self.alerts)
+
+    def wake_at(self, moment: datetime | None) -> None:
+        if moment is not None and (self.wake is None or moment < self.wake):
+            self.wake = moment
 
 
 def recipient_key(flow: str, cycle: str, youth_id: int, step: str, audience: Audience,
@@ -184,12 +192,19 @@ def plan(youth: YouthFacts, county: CountyFacts, flows: Flows, now: datetime,
          calendar: CalendarData | None = None, lookahead: timedelta = DEFAULT_LOOKAHEAD) -> Plan:
     """Everything due for this youth up to `now + lookahead`."""
     result = Plan()
-    today = local_day(now, county.window.tz)
+    tz = county.window.tz
+    today = local_day(now, tz)
     in_group = today < youth.leaves_target_group_on
     existing = {(e.flow, e.cycle): e for e in youth.enrolments}
+    if in_group:
+        result.wake_at(local_moment(youth.leaves_target_group_on, time(0), tz))
 
     for flow in flows:
         cycle = deadline_cycle(county.name, today, calendar) if flow.yearly else ""
+        if flow.yearly and in_group:
+            # The next campaign year starts the day after this one's last date.
+            last = _campaign(county.name, int(cycle), calendar).still_apply
+            result.wake_at(local_moment(last + timedelta(days=1), time(0), tz))
         enrolment = existing.get((flow.name, cycle))
         if enrolment is None:
             if in_group and _enrols(flow, youth, today):
@@ -200,6 +215,8 @@ def plan(youth: YouthFacts, county: CountyFacts, flows: Flows, now: datetime,
                 continue
         if enrolment.state is not EnrolmentState.ACTIVE:
             continue
+        if Stop.YOUTH_ADULT in flow.stop_when and today < youth.turns_18_on:
+            result.wake_at(local_moment(youth.turns_18_on, time(0), tz))
         stop = _stop_reason(flow, youth, today, in_group)
         if stop is not None:
             reason, unreachable = stop
@@ -328,6 +345,8 @@ def _plan_steps(result: Plan, flow: Flow, enrolment: EnrolmentFacts, youth: Yout
             # Raised when due, never ahead: a message planned ahead can be cancelled, an alert cannot.
             if timing[0] <= now:
                 result.alerts.append(PlannedAlert(key, youth.id, step.alert, flow.name, step.id, timing[0]))
+            else:
+                result.wake_at(timing[0])
             continue
         waiting = [(audience, guardian_id, rkey) for audience, guardian_id in _recipients(step, youth)
                    if (rkey := recipient_key(flow.name, enrolment.cycle, youth.id, step.id, step.audience,
@@ -344,6 +363,7 @@ def _plan_steps(result: Plan, flow: Flow, enrolment: EnrolmentFacts, youth: Yout
                 continue  # every channel of this step failed for this person: nothing more to try
             open_steps += 1
             if due_at > horizon:
+                result.wake_at(due_at - lookahead)
                 continue
             assert step.template is not None
             result.messages.append(PlannedMessage(
@@ -360,6 +380,8 @@ def _plan_steps(result: Plan, flow: Flow, enrolment: EnrolmentFacts, youth: Yout
         last = next((t for i in range(len(flow.steps) - 1, -1, -1) if (t := due(i, flow.steps[i]))), None)
         if last is None or last[0] + lookahead <= now:
             result.end.append(EnrolmentEnd(enrolment.id, EnrolmentState.COMPLETED, None))
+        else:
+            result.wake_at(last[0] + lookahead)
 
 
 def _recipients(step: Step, youth: YouthFacts) -> list[tuple[Audience, int | None]]:

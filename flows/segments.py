@@ -21,6 +21,7 @@ plain characters followed by "€" fill part one with 152 septets), never lower,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import gsm0338  # noqa: F401  (importing the package registers the "gsm03.38" codec)
@@ -44,6 +45,7 @@ class Segments:
     segments: int  # 0 for the empty text
 
 
+@lru_cache(maxsize=4096)
 def _gsm7_units(character: str) -> int | None:
     """Septets for one character in GSM-7 (1, or 2 for the extension table), None when it is not GSM-7."""
     try:

@@ -10,8 +10,8 @@ from storage.enums import ChangeState, Channel, OutboxState
 ROOT = Path(__file__).resolve().parents[1]
 # Values with no other meaning in the code ("email" is also a roster column, "rejected" a report line,
 # "applied" a field of the classify output).
-STATE_WORDS = ({c.value for c in Channel} - {"email", "console"}) | {s.value for s in OutboxState} \
-    | {s.value for s in ChangeState} - {"rejected", "sent", "failed", "applied"}
+STATE_WORDS = (({c.value for c in Channel} - {"email", "console"}) | {s.value for s in OutboxState}
+               | {s.value for s in ChangeState}) - {"rejected", "sent", "failed", "applied"}
 # The reader works on words ("sms" is a word in a reply), not on stored states.
 SCANNED = [p for folder in ("bot", "adapters", "flows") for p in (ROOT / folder).rglob("*.py")
            if "understand" not in p.parts]
