@@ -197,14 +197,14 @@ def plan(youth: YouthFacts, county: CountyFacts, flows: Flows, now: datetime,
     in_group = today < youth.leaves_target_group_on
     existing = {(e.flow, e.cycle): e for e in youth.enrolments}
     if in_group:
-        result.wake_at(local_moment(youth.leaves_target_group_on, time(0), tz))
+        result.wake_at(_midnight(youth.leaves_target_group_on, tz))
 
     for flow in flows:
         cycle = deadline_cycle(county.name, today, calendar) if flow.yearly else ""
         if flow.yearly and in_group:
             # The next campaign year starts the day after this one's last date.
             last = _campaign(county.name, int(cycle), calendar).still_apply
-            result.wake_at(local_moment(last + timedelta(days=1), time(0), tz))
+            result.wake_at(_midnight(last + timedelta(days=1), tz))
         enrolment = existing.get((flow.name, cycle))
         if enrolment is None:
             if in_group and _enrols(flow, youth, today):
@@ -216,7 +216,7 @@ def plan(youth: YouthFacts, county: CountyFacts, flows: Flows, now: datetime,
         if enrolment.state is not EnrolmentState.ACTIVE:
             continue
         if Stop.YOUTH_ADULT in flow.stop_when and today < youth.turns_18_on:
-            result.wake_at(local_moment(youth.turns_18_on, time(0), tz))
+            result.wake_at(_midnight(youth.turns_18_on, tz))
         stop = _stop_reason(flow, youth, today, in_group)
         if stop is not None:
             reason, unreachable = stop
@@ -230,6 +230,11 @@ def plan(youth: YouthFacts, county: CountyFacts, flows: Flows, now: datetime,
             continue
         _plan_steps(result, flow, enrolment, youth, county, now, calendar, lookahead)
     return result
+
+
+@lru_cache(maxsize=65_536)
+def _midnight(day: date, tz: str) -> datetime:
+    return local_moment(day, time(0), tz)
 
 
 def _enrols(flow: Flow, youth: YouthFacts, today: date) -> bool:
@@ -358,13 +363,14 @@ def _plan_steps(result: Plan, flow: Flow, enrolment: EnrolmentFacts, youth: Yout
             continue
         due_at, deadline = timing
         for audience, guardian_id, rkey in waiting:
+            if due_at > horizon:
+                open_steps += 1
+                result.wake_at(due_at - lookahead)
+                continue
             address = _address(step, youth, audience, guardian_id, rkey)
             if address is None:
                 continue  # every channel of this step failed for this person: nothing more to try
             open_steps += 1
-            if due_at > horizon:
-                result.wake_at(due_at - lookahead)
-                continue
             assert step.template is not None
             result.messages.append(PlannedMessage(
                 key=f"{rkey}:{address.contact_point_id}", enrolment_id=enrolment.id, youth_id=youth.id,
