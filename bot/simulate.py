@@ -20,9 +20,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from adapters.base import OutgoingMessage, SendResult
 from adapters.console import NullChannel
-from adapters.roster_csv import RosterFileError, RowError
+from adapters.roster_csv import RosterFileError
 from bot.dispatcher import Dispatcher
 from bot.engine import plan_tick
 from bot.evidence import evidence_in_words
@@ -31,7 +30,7 @@ from bot.roster import import_roster
 from flows.calendar import local_moment
 from flows.segments import count_segments
 from storage.db import close_database, open_database
-from storage.enums import MADE_STATES, Audience, Channel, Direction, OutboxState
+from storage.enums import MADE_STATES, Channel, Direction, OutboxState
 from storage.models import Alert, ContactPoint, Message, Outbox, StatusChange, Youth, YouthGuardian
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -117,10 +116,6 @@ class _Clock:
         return self.now
 
 
-class _Quiet(NullChannel):
-    """The console channel of the simulation: records nothing itself (the messages table is the record)."""
-
-
 async def _no_sleep(_: float) -> None:
     return None
 
@@ -147,7 +142,8 @@ async def simulate(roster: bytes, file_name: str, start: date, days: int, replie
                     raise SimulationError(f"{file_name}: {exc}") from None
                 session.commit()
             result.problems += [f"{file_name} {problem}" for problem in report.problems]
-            adapters = {channel: _Quiet(channel, account=SIMULATED_ACCOUNT, prefix=f"sim-{channel.value}")
+            # The messages table is the record; the channel itself shows nothing.
+            adapters = {channel: NullChannel(channel, account=SIMULATED_ACCOUNT, prefix=f"sim-{channel.value}")
                         for channel in Channel}
             dispatcher = Dispatcher(engine, adapters, clock, "simulate", rate_limits={}, sleep=_no_sleep,
                                     batch_size=500)
@@ -264,11 +260,3 @@ def _collect(engine: sa.Engine, begin: datetime, result: SimResult) -> None:
         for alert in session.exec(select(Alert).order_by(col(Alert.created_at), col(Alert.id))):
             result.alerts.append({"at": _iso(alert.created_at), "youth": roster.get(alert.youth_id or 0),
                                   "kind": alert.kind.value})
-
-
-def audience_label(audience: str) -> str:
-    return "guardian" if audience == Audience.GUARDIAN.value else "youth"
-
-
-__all__ = ["SimReply", "SimResult", "SimulationError", "read_replies", "simulate", "OutgoingMessage", "SendResult",
-           "RowError"]
