@@ -68,11 +68,13 @@ def classify_record(record: Any, policy: CountyPolicy | None = None) -> dict[str
         "resume": decision.resume,
         "wrong_number": decision.wrong_number,
         "escalate": decision.escalate,
+        "alert_now": decision.alert_now,
         "language": reading.language,
         "intents": list(reading.intents),
         "activity": reading.activity,
         "explanation": decision.explanation,
         "confidence": decision.confidence,
+        "decided_by": dict(reading.decided_by),
         "reply": decision.reply,
         "evidence": list(decision.evidence),
     }

@@ -293,6 +293,10 @@ def _for_youth(session: Session, msg: InboundMessage, now: datetime, point: Cont
     kinds: list[tuple[AlertKind, str]] = []
     if decision.urgent:
         kinds.append((AlertKind.URGENT, f"urgent reply from the {who}; answered with help lines now. {summary}"))
+    elif decision.alert_now:
+        # The safety net: a risk the reader could not resolve is read by a person now, not in the morning queue.
+        kinds.append((AlertKind.URGENT, f"reply from the {who} touches risk the bot could not resolve; read it now "
+                                        f"(answered with help lines). {summary}"))
     if decision.opt_out:
         kinds.append((AlertKind.OPT_OUT, f"the {who} opted out of messages on {msg.channel.value}; "
                                          f"letter and phone remain. {summary}"))
@@ -325,7 +329,7 @@ def _for_youth(session: Session, msg: InboundMessage, now: datetime, point: Cont
         template = f"reply_{decision.reply_key}" if decision.reply_key else None
         row = _queue(session, message, youth.id, point, msg.channel, reply, now,
                      audience=Audience.GUARDIAN if point.guardian_id is not None else Audience.YOUTH,
-                     template=template, language=reply_language(reading, ctx), urgent=decision.urgent)
+                     template=template, language=reply_language(reading, ctx), urgent=decision.urgent or decision.alert_now)
         result.answer_outbox_id = row.id
         if decision.reply_key == "ack":
             conversation = conversation or _new_conversation(point, youth.id)
@@ -365,7 +369,7 @@ def _several_children(session: Session, msg: InboundMessage, now: datetime, poin
         session.add(point)
 
     n = len(children)
-    if decision.urgent:
+    if decision.urgent or decision.alert_now:
         kind, detail = AlertKind.URGENT, f"urgent message from a guardian of {_count(n)} youth; which child is not known"
     elif decision.opt_out:
         kind, detail = AlertKind.OPT_OUT, f"a guardian of {_count(n)} youth opted out on {msg.channel.value}"
@@ -414,7 +418,7 @@ def _several_children(session: Session, msg: InboundMessage, now: datetime, poin
             row = _queue(session, message, first.id, point, msg.channel, decision.reply, now,
                          audience=Audience.GUARDIAN,
                          template=f"reply_{decision.reply_key}" if decision.reply_key else None,
-                         language=reply_language(reading, ctx), urgent=decision.urgent)
+                         language=reply_language(reading, ctx), urgent=decision.urgent or decision.alert_now)
             result.answer_outbox_id = row.id
     session.flush()
     log.info("inbound.guardian_of_several", message_id=message.id, children=n,
@@ -434,7 +438,7 @@ def _stranger(session: Session, msg: InboundMessage, now: datetime, point: Conta
     was_opted_out = point.opted_out
     kind: AlertKind | None = None
     reply: str | None = None
-    if decision.urgent:
+    if decision.urgent or decision.alert_now:
         kind, detail = AlertKind.URGENT, "urgent message from a number flagged as a wrong number"
         reply = decision.reply
     elif decision.opt_out:
@@ -454,7 +458,7 @@ def _stranger(session: Session, msg: InboundMessage, now: datetime, point: Conta
         row = _queue(session, message, youth.id, point, msg.channel, reply, now,
                      audience=Audience.GUARDIAN if point.guardian_id is not None else Audience.YOUTH,
                      template=f"reply_{decision.reply_key}" if decision.reply_key else None,
-                     language=reply_language(reading, ctx), urgent=decision.urgent)
+                     language=reply_language(reading, ctx), urgent=decision.urgent or decision.alert_now)
         result.answer_outbox_id = row.id
     result.notes.append("number flagged as wrong: not read as the owner's words")
     session.flush()
@@ -630,7 +634,7 @@ def _resume(session: Session, point: ContactPoint, youth_id: int | None, now: da
 def _withheld(decision: Decision | None, point: ContactPoint, *, held: bool, adult_guardian: bool,
               was_opted_out: bool) -> str | None:
     """Why an automatic answer must not go, or None. Urgent answers always go (module doc)."""
-    if decision is not None and decision.urgent:
+    if decision is not None and (decision.urgent or decision.alert_now):
         return None
     opt_out = decision is not None and decision.opt_out
     if point.opted_out and not opt_out:

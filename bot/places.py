@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
+from typing import NamedTuple
 
 # The data files live beside the reader, which was their first user.
 _DATA = files("bot.understand") / "data"
@@ -130,14 +131,18 @@ class _Entry:
     exact: frozenset[str]
 
 
-def _fold_variants(name: str) -> set[tuple[str, ...]]:
+@lru_cache(maxsize=16384)
+def _fold_variants(name: str) -> frozenset[tuple[str, ...]]:
     """Every token spelling the index should accept for one name: æ as ae or a, ø as o or oe."""
     tokens = _TOKEN.findall(name.casefold())
+    if not any("æ" in token or "ø" in token for token in tokens):
+        folded = tuple(fold(token) for token in tokens)
+        return frozenset((folded,) if folded else ())
     variants: set[tuple[str, ...]] = set()
     for ae in ("ae", "a"):
         for oe in ("o", "oe"):
             variants.add(tuple(fold(token.replace("æ", ae).replace("ø", oe)) for token in tokens))
-    return {variant for variant in variants if variant}
+    return frozenset(variant for variant in variants if variant)
 
 
 def _exact_form(name: str) -> str:
@@ -232,7 +237,8 @@ def _merge(key: tuple[str, ...], rows: list[_Row]) -> Place:
         raise ValueError(
             f"{' '.join(key)!r} names a place abroad and in Norway: {[row.source for row in rows]}"
         )
-    counties = tuple(county for county in COUNTIES if any(county in row.counties for row in rows))
+    named = {county for row in rows for county in row.counties}
+    counties = tuple(county for county in COUNTIES if county in named)
     return Place(primary.name, primary.kind, counties, abroad.pop())
 
 
@@ -276,24 +282,35 @@ def _build_municipality_index() -> dict[tuple[str, ...], tuple[frozenset[str], f
     }
 
 
-_INDEX, _START_LENGTHS, _MUNICIPALITY_NUMBERS = _build_index()
-_MUNICIPALITIES = _build_municipality_index()
-
-
-def _genitives() -> dict[str, _Entry]:
+def _genitives(index: dict[tuple[str, ...], _Entry]) -> dict[str, _Entry]:
     """'Bergens' for Bergen: one-word names that are not common words, where the -s form is no other name."""
     return {
         key[0] + "s": entry
-        for key, entry in _INDEX.items()
+        for key, entry in index.items()
         if len(key) == 1
         and entry.tier == "normal"
         and len(key[0]) + 1 >= _GENITIVE_MIN_LENGTH
-        and (key[0] + "s",) not in _INDEX
+        and (key[0] + "s",) not in index
     }
 
 
-_GENITIVES = _genitives()
-_FIRST_WORDS = frozenset(_START_LENGTHS) | frozenset(_GENITIVES)
+class _Tables(NamedTuple):
+    """The name index and what is derived from it: built on first use (most replies name no place)."""
+
+    by_name: dict[tuple[str, ...], _Entry]
+    start_lengths: dict[str, tuple[int, ...]]  # token counts of names by first word, longest first
+    municipality_numbers: dict[str, str]
+    municipalities: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]]
+    genitives: dict[str, _Entry]
+    first_words: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    index, start_lengths, numbers = _build_index()
+    genitives = _genitives(index)
+    return _Tables(index, start_lengths, numbers, _build_municipality_index(), genitives,
+                   frozenset(start_lengths) | frozenset(genitives))
 # Fast path: \w+ is several times quicker than the letters-only pattern; names hold no digits, so a word with
 # digits simply matches nothing. Text that is not NFC may carry combining accents, which \w does not cover.
 _WORD = re.compile(r"\w+")
@@ -336,8 +353,9 @@ def _qualified(words: list[str], starts: list[int], folded: list[str], j: int, t
         j += 1
     elif j == 0 or j >= len(words) or "(" not in text[starts[j - 1] + len(words[j - 1]) : starts[j]]:
         return False
-    for length in _START_LENGTHS.get(folded[j], ()) if j < len(words) else ():
-        entry = _INDEX.get(tuple(folded[j : j + length]))
+    tables = _tables()
+    for length in tables.start_lengths.get(folded[j], ()) if j < len(words) else ():
+        entry = tables.by_name.get(tuple(folded[j : j + length]))
         if entry is not None and entry.tier == "normal" and entry.place.kind in ("county", "region"):
             return True
     return False
@@ -359,12 +377,13 @@ def _longest_at(
 ) -> tuple[_Entry, int] | None:
     """The longest name accepted at word i, with its length in words; a genitive -s only if nothing else fits."""
     count = len(words)
-    for length in _START_LENGTHS.get(folded[i], ()):
+    tables = _tables()
+    for length in tables.start_lengths.get(folded[i], ()):
         if i + length <= count:
-            entry = _INDEX.get(tuple(folded[i : i + length]))
+            entry = tables.by_name.get(tuple(folded[i : i + length]))
             if entry is not None and _accepts(entry, words, starts, folded, i, length, text):
                 return entry, length
-    genitive = _GENITIVES.get(folded[i])
+    genitive = tables.genitives.get(folded[i])
     return (genitive, 1) if genitive is not None else None
 
 
@@ -399,12 +418,13 @@ def find_places(text: str) -> list[PlaceMatch]:
     pattern = _WORD if unicodedata.is_normalized("NFC", text) else _WORD_WITH_MARKS
     words = pattern.findall(text)
     folded = list(map(fold, words))
-    if _FIRST_WORDS.isdisjoint(folded):
+    first_words = _tables().first_words
+    if first_words.isdisjoint(folded):
         return []
     starts = _offsets(text, words)
     found: list[PlaceMatch] = []
     after = 0
-    for i in [i for i, word in enumerate(folded) if word in _FIRST_WORDS]:
+    for i in [i for i, word in enumerate(folded) if word in first_words]:
         if i < after:
             continue
         best = _longest_at(words, starts, folded, i, text)
@@ -429,7 +449,7 @@ def lookup_place(name: str) -> Place | None:
     only as a place is spelt: "Hå" is a place, "ha" is not.
     "Herøy i Nordland" is Herøy narrowed to Nordland.
     """
-    entry = _INDEX.get(tuple(fold(token) for token in _TOKEN.findall(name)))
+    entry = _tables().by_name.get(tuple(fold(token) for token in _TOKEN.findall(name)))
     if entry is not None and (entry.tier == "normal" or _exact_form(name) in entry.exact):
         return entry.place
     matches = find_places(name)
@@ -445,7 +465,7 @@ def municipality_county(name: str) -> str | None:
     """
     cleaned = name.strip()
     if cleaned.isdigit():
-        return _MUNICIPALITY_NUMBERS.get(cleaned.zfill(4))
+        return _tables().municipality_numbers.get(cleaned.zfill(4))
     tokens = [fold(token) for token in _TOKEN.findall(cleaned)]
     counties = _municipality_counties(tuple(tokens))
     if counties is not None:
@@ -460,7 +480,7 @@ def municipality_county(name: str) -> str | None:
 
 
 def _municipality_counties(key: tuple[str, ...]) -> frozenset[str] | None:
-    known = _MUNICIPALITIES.get(key)
+    known = _tables().municipalities.get(key)
     if known is None:
         return None
     official, other = known

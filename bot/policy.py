@@ -6,7 +6,7 @@ Pure: no clock and no I/O beyond loading the reply templates (flows.templates, r
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.age import ADULT_AGE
 from bot.codes import FOLLOW_UP, UNKNOWN, CodeGroup, group_of, is_status_code
@@ -147,6 +147,9 @@ class Decision:
     confidence: float
     evidence: tuple[str, ...] = field(default=())
     reply_key: str | None = None  # which reply template `reply` ends with (REPLY_KEYS), None without a reply
+    # The safety net: alert an adviser at once, at any hour, though the reply is not urgent (a risk concept the
+    # reader could not resolve). Urgent replies alert at once anyway.
+    alert_now: bool = False
 
     @property
     def explanation(self) -> str:
@@ -204,7 +207,36 @@ def _words(reading: Reading, rule_prefix: str) -> str:
 
 
 def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = None) -> Decision:
-    """Apply domain.md's contact rule, precedence and guardian rule to one reading."""
+    """Apply domain.md's contact rule, precedence and guardian rule to one reading, then the safety net.
+
+    The safety net (domain.md, "Urgent messages"): a reply that touches a risk concept the reader could not
+    resolve (a means or a method at hand, violence named, no joke or alibi to explain it) is escalated with an
+    immediate alert and answered with where to get help now; a reply whose parts disagree is escalated.
+    """
+    decision = _decide(reading, ctx, settings)
+    if reading.decided_by:
+        # Which stage and rule of the reader decided (README, "How the reply reader decides").
+        rules = ", ".join(f"{what} by {how}" for what, how in reading.decided_by)
+        decision = replace(decision, reasons=(*decision.reasons, f"reader: {rules}"))
+    if reading.risk_unresolved and not decision.urgent:
+        reasons = (*decision.reasons, f"touches risk without being resolved ({_words(reading, 'risk.')}): "
+                                      f"adviser alerted at once, help lines given")
+        keep = decision.reply_key in ("opt_out", "wrong_number", "guardian", "question", "help", "adviser")
+        reply, key = decision.reply, decision.reply_key
+        if not keep:
+            reply = reply_text("adviser", reply_language(reading, ctx), adviser_name=ctx.adviser_name,
+                               help_lines=UNSURE_LINES)
+            key = "adviser"
+        decision = replace(decision, escalate=True, alert_now=True, reasons=reasons, reply=reply, reply_key=key)
+    if reading.disagreement and not decision.escalate:
+        decision = replace(decision, escalate=True,
+                           reasons=(*decision.reasons, f"the reply's parts disagree ({reading.disagreement}): "
+                                                       f"an adviser looks"))
+    return decision
+
+
+def _decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = None) -> Decision:
+    """Domain.md's contact rule, precedence and guardian rule for one reading."""
     settings = settings or CountyPolicy()
     language = reply_language(reading, ctx)
     lines = help_lines(reading, ctx)
@@ -258,7 +290,13 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
 
     if as_guardian:
         minor = ctx.age is not None and ctx.age < ADULT_AGE
-        if urgent:
+        if urgent and minor and reading.blocking:
+            # In hospital after an overdose, admitted after self-harm: the guardian rule's contact, and the code
+            # is the adviser's call (an urgent reply proposes none).
+            contact = True
+            reasons.append(f"guardian of a youth aged {ctx.age} (<{ADULT_AGE}) reports an emergency that stops the "
+                           f"youth answering: adviser alerted, no code proposed")
+        elif urgent:
             reasons.append("guardian reports an emergency: adviser alerted, no contact with the youth")
         elif minor and reading.blocking and not opt_out:
             contact = True
@@ -288,9 +326,12 @@ def decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None = 
     if reading.language == "other":
         escalate = True
         reasons.append("reply in a language the reader cannot read with confidence: adviser reads it")
+        # A cry for help the reader recognised is the youth's own words reaching us: contact, whatever the language.
+        # Anything else stays no contact: who writes (the youth, a parent) cannot be read.
+        contact = urgent and reading.speaker == "self"
         reply = reply or text("adviser")
-        return _finish(ctx, settings, reading, False, None, escalate, urgent, opt_out, resume, False, reasons,
-                       reply, reply_key=key_of(reply))
+        return _finish(ctx, settings, reading, contact, FOLLOW_UP if contact else None, escalate, urgent, opt_out,
+                       resume, False, reasons, reply, reply_key=key_of(reply))
 
     # The context rule (bot.conversation): a bare answer to the bot's question engages with it. Only the youth's
     # own words count; a bare acknowledgement it replaces ("ja") or the reader's "unclear" ("2") no longer apply.

@@ -36,9 +36,8 @@ _SHARED_NORWEGIAN = frozenset(
     "han seg sin går bor no te".split()
 )
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-_ARABIC = re.compile(r"[\u0600-\u06ff]")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_ETHIOPIC = re.compile(r"[\u1200-\u137f]")
+# Arabic, Cyrillic and Ethiopic letters.
+_FOREIGN_SCRIPT = re.compile(r"[\u0600-\u06ff\u0400-\u04ff\u1200-\u137f]")
 _LATIN_LETTER = re.compile(r"[A-Za-zÆØÅæøåÄÖÜäöüÉéÈèÀàÓóÒò]")
 
 _LINGUA_LANGUAGES = (
@@ -75,6 +74,7 @@ def _detector() -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(*_LINGUA_LANGUAGES).with_low_accuracy_mode().build()
 
 
+@lru_cache(maxsize=4096)  # lingua takes a millisecond or more a reply, and replies repeat ("ok", "takk")
 def _from_lingua(text: str) -> str:
     try:
         found = _detector().detect_language_of(text)
@@ -91,14 +91,18 @@ def _from_lingua(text: str) -> str:
 def detect_language(text: str) -> str:
     """nb, nn, en or other for one reply; short replies without evidence count as Bokmål (the default)."""
     words = [w.casefold() for w in _WORD.findall(text)]
-    letters = sum(1 for ch in text if ch.isalpha())
-    foreign_script = len(_ARABIC.findall(text)) + len(_CYRILLIC.findall(text)) + len(_ETHIOPIC.findall(text))
+    letters = sum(map(str.isalpha, text))
+    foreign_script = len(_FOREIGN_SCRIPT.findall(text))
     if letters and foreign_script * 2 > letters:
         return "other"
-    nn = sum(1 for w in words if w in NYNORSK)
-    nb = sum(1 for w in words if w in BOKMAL and w not in _SHARED_NORWEGIAN)
-    shared = sum(1 for w in words if w in _SHARED_NORWEGIAN)
-    en = sum(1 for w in words if w in ENGLISH)
+    nn = nb = shared = en = 0
+    for w in words:
+        if w in _SHARED_NORWEGIAN:
+            shared += 1
+        elif w in BOKMAL:
+            nb += 1
+        nn += w in NYNORSK
+        en += w in ENGLISH
     norwegian = nn + nb + shared
     if not words:
         return "nb"

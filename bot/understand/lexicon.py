@@ -1,18 +1,39 @@
-"""The reader's vocabularies: loaded once from data/lexicon*.yaml and compiled into regular expressions."""
+"""The reader's vocabularies: loaded once from data/lexicon*.yaml and compiled into regular expressions.
+
+Speed. Compiling all ~1 300 phrase patterns costs over a second, and most replies touch a few dozen of them, so
+a pattern is parsed (and checked) at import but compiled to a regex only the first time a reply could match it.
+Matching does not scan the reply with one big alternation per concept either: every match starts at a word
+that the first token of one of its patterns accepts (see `_Dispatch`), so each pattern is tried with `match`
+at exactly those words, in the order a `finditer` over the concept's whole alternation would try it. The
+results are those of that `finditer` (`Concept.regex`, kept for callers and as the fallback).
+"""
 
 from __future__ import annotations
 
+import _sre  # type: ignore[import-not-found]
+import atexit
 import bisect
+import contextlib
 import csv
+import gc
+import hashlib
+import marshal
 import re
+import sys
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
+import snowballstemmer
 import yaml
 
-from bot.understand.text import VOCABULARY, Normalised, word_key
+from bot.understand import cache
+from bot.understand import text as text_module
+from bot.understand.text import BOUNDARY, VOCABULARY, Normalised, word_key
 
 _DATA = files("bot.understand") / "data"
 _GAP = re.compile(r"^\.\.(?:\((\d+)-(\d+)\))?$")
@@ -40,8 +61,144 @@ def _load_yaml(name: str) -> dict[str, Any]:
     return loaded
 
 
-_RAW = _load_yaml("lexicon.yaml")
-_PRIVATE = _load_yaml("lexicon_private_schools.yaml")
+# The start-up cache (bot.understand.cache): the lexicon files as loaded, and every concept as parsed and
+# prepared for matching, as plain data. Its name is a hash of every file that goes into it, so a change to the
+# lexicon, the word list, the stemmer or this code makes a new entry.
+_CACHE_FORMAT = b"lexicon 1"
+_CACHE_INPUTS = ("lexicon.yaml", "lexicon_private_schools.yaml", "institutions.csv")
+
+
+def _cache_name() -> str | None:
+    digest = hashlib.sha256(_CACHE_FORMAT)
+    digest.update(f"{sys.version} {marshal.version} {yaml.__version__} {hasattr(yaml, 'CSafeLoader')}".encode())
+    try:
+        stemmer = Path(snowballstemmer.__file__).parent
+        for path in (Path(__file__), Path(text_module.__file__ or ""), stemmer / "norwegian_stemmer.py",
+                     stemmer / "basestemmer.py", stemmer / "among.py"):
+            data = path.read_bytes()
+            digest.update(f"{path.name} {len(data)}\n".encode() + data)
+        for name in _CACHE_INPUTS:
+            data = (_DATA / name).read_bytes()
+            digest.update(f"{name} {len(data)}\n".encode() + data)
+        digest.update(f"words.txt.gz {text_module.word_list_digest()}\n".encode())  # keys come from the word list
+    except (OSError, TypeError):
+        return None
+    return f"lexicon-{digest.hexdigest()[:32]}.bin"
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Without the cycle collector: loading the cache makes a hundred thousand small tuples, which would set off
+    full collections over objects that are all kept (a fifth of the load time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_cache(name: str | None) -> tuple[Any, ...] | None:
+    payload = cache.load(name) if name else None
+    if payload is None:
+        return None
+    try:
+        with _no_gc():
+            state = marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+    return state if isinstance(state, tuple) and len(state) == 5 else None
+
+
+def _store_cache(concepts: dict[str, Concept], markers: list[Concept], words: set[str]) -> None:
+    if _CACHE_NAME is None:
+        return
+    state = (_RAW, _PRIVATE, [c._state() for c in concepts.values()], [m._state() for m in markers], sorted(words))
+    try:
+        payload = marshal.dumps(state)
+    except ValueError:  # something YAML made that marshal cannot keep (a date): no cache
+        return
+    cache.store(_CACHE_NAME, payload, replaces="lexicon-")
+
+
+class _Regexes:
+    """Compiled pattern regexes kept from one process to the next.
+
+    `re.compile` parses a regex in Python, about a millisecond for a long pattern, and a reader compiles a few
+    hundred of them; the lexicon's regexes are the same in every process. So the compiled form (the code the C
+    matcher runs, made by the very steps of `re.compile`) is kept in the start-up cache next to the lexicon's
+    entry, and written when the process ends. It relies on CPython's internals (re._parser, re._compiler,
+    _sre.compile): the entry is named by the Python version, and on anything unexpected `re.compile` does it.
+    """
+
+    def __init__(self, lexicon: str | None) -> None:
+        code_size = getattr(_sre, "CODESIZE", 0)
+        self.name = (
+            f"regex-{lexicon.removeprefix('lexicon-').removesuffix('.bin')}-{getattr(_sre, 'MAGIC', 0)}.bin"
+            if lexicon else None
+        )
+        self.usable = bool(self.name) and code_size == array("I").itemsize and hasattr(_sre, "compile")
+        self.known: dict[str, tuple[Any, ...]] | None = None  # loaded on first use
+        self.new: dict[str, tuple[Any, ...]] = {}
+
+    def compile(self, source: str) -> re.Pattern[str]:
+        if self.usable:
+            try:
+                return self._compile(source)
+            except Exception:  # another Python's internals, a damaged entry: compile as usual from now on
+                self.usable = False
+        return re.compile(source)
+
+    def _compile(self, source: str) -> re.Pattern[str]:
+        if self.known is None:
+            self.known = self._load()
+            atexit.register(self.save)
+        found = self.known.get(source) or self.new.get(source)
+        if found is None:
+            # re._compiler.compile, step by step, keeping the code.
+            parsed = re._parser.parse(source, 0)  # type: ignore[attr-defined]
+            code = re._compiler._code(parsed, 0)  # type: ignore[attr-defined]
+            groupindex = dict(parsed.state.groupdict)
+            indexgroup: list[str | None] = [None] * parsed.state.groups
+            for group, index in groupindex.items():
+                indexgroup[index] = group
+            found = (parsed.state.flags, array("I", code).tobytes(), parsed.state.groups - 1, groupindex,
+                     tuple(indexgroup))
+            self.new[source] = found
+        flags, code_bytes, groups, groupindex, indexgroup = found
+        code_list = array("I", code_bytes).tolist()
+        compiled: re.Pattern[str] = _sre.compile(source, flags, code_list, groups, groupindex, indexgroup)
+        return compiled
+
+    def _load(self) -> dict[str, tuple[Any, ...]]:
+        payload = cache.load(self.name) if self.name else None
+        if payload is None:
+            return {}
+        try:
+            with _no_gc():
+                known = marshal.loads(payload)
+        except (EOFError, ValueError, TypeError):
+            return {}
+        return known if isinstance(known, dict) else {}
+
+    def save(self) -> None:
+        """Write what this process compiled, with what the entry held (when the process ends)."""
+        if not self.new or not self.usable or not self.name:
+            return
+        try:
+            merged = {**self._load(), **(self.known or {}), **self.new}
+            cache.store(self.name, marshal.dumps(merged), replaces="regex-", keep=4)
+            self.known, self.new = merged, {}
+        except Exception:  # noqa: S110 - at exit, a cache that cannot be written is no cache
+            pass
+
+
+_CACHE_NAME = _cache_name()
+_CACHED = _load_cache(_CACHE_NAME)
+_REGEXES = _Regexes(_CACHE_NAME)
+_RAW: dict[str, Any] = _CACHED[0] if _CACHED is not None else _load_yaml("lexicon.yaml")
+_PRIVATE: dict[str, Any] = _CACHED[1] if _CACHED is not None else _load_yaml("lexicon_private_schools.yaml")
 
 
 def _split_mapping(raw: dict[str, str]) -> dict[str, tuple[str, ...]]:
@@ -102,9 +259,17 @@ def expand_groups(pattern: str) -> str:
     return _GROUP_REF.sub(one, pattern) if "%" in pattern else pattern
 
 
+_STD: dict[str, str] = {}
+
+
 def _std(word: str) -> str:
-    mapped = DIALECT.get(word.casefold(), (word.casefold(),))
-    return mapped[0] if len(mapped) == 1 else word.casefold()
+    """A pattern word's standard form: what the dialect table turns it into when that is one word."""
+    std = _STD.get(word)
+    if std is None:
+        folded = word.casefold()
+        mapped = DIALECT.get(folded, (folded,))
+        std = _STD[word] = mapped[0] if len(mapped) == 1 else folded
+    return std
 
 
 _ELEMENT = r"[^ :|]+:[^ :|]+:[wN]"
@@ -140,6 +305,26 @@ def _flat_one_of(words: list[str]) -> str:
     return re.escape(unique[0]) if len(unique) == 1 else "(?:" + "|".join(map(re.escape, unique)) + ")"
 
 
+_VOCABULARY_SEEN: set[tuple[str, ...]] = set()
+
+
+def _add_vocabulary(alts: tuple[str, ...] | list[str]) -> None:
+    """The words a token's alternatives spell out ("=jobb", "skole"): the normaliser repairs typos towards them."""
+    seen = tuple(alts)
+    if seen in _VOCABULARY_SEEN:
+        return
+    _VOCABULARY_SEEN.add(seen)
+    for alt in alts:
+        if alt in ("@name", "_"):
+            continue
+        if alt.startswith("="):
+            VOCABULARY.known.add(_std(alt[1:]))
+        elif len(alt) > 1 and (alt.endswith("*") or alt.startswith("*")):
+            continue
+        else:
+            VOCABULARY.known.add(_std(alt))
+
+
 def _alternatives(alts: list[str], *, tree: bool = False) -> str:
     """A pattern token's alternatives ("a|=b|c*") as one regex over one `std:key:f` element (no space).
 
@@ -147,6 +332,7 @@ def _alternatives(alts: list[str], *, tree: bool = False) -> str:
     ("[^ :|]+:(?:jobb|skol):[wN]" rather than one copy per word): the same strings match, and the
     regexes compile several times faster than one branch per word.
     """
+    _add_vocabulary(alts)
     exact: list[str] = []
     keys: list[str] = []
     prefixes: list[str] = []
@@ -158,18 +344,14 @@ def _alternatives(alts: list[str], *, tree: bool = False) -> str:
         elif alt == "_":
             anything = True
         elif alt.startswith("="):
-            std = _std(alt[1:])
-            VOCABULARY.known.add(std)
-            exact.append(std)
+            exact.append(_std(alt[1:]))
         elif alt.endswith("*") and len(alt) > 1:
             prefixes.append(alt[:-1].casefold())
         elif alt.startswith("*") and len(alt) > 1:
             # Norwegian compounds put the head last: "*institusjon" is ungdomsinstitusjon, rusinstitusjon, ...
             suffixes.append(alt[1:].casefold())
         else:
-            std = _std(alt)
-            VOCABULARY.known.add(std)
-            keys.append(word_key(std))
+            keys.append(word_key(_std(alt)))
     if anything:
         return _ELEMENT  # "_" is any element: every other alternative is one of them
 
@@ -190,6 +372,8 @@ def _alternatives(alts: list[str], *, tree: bool = False) -> str:
 
 def split_pattern(pattern: str) -> list[str]:
     """Pattern tokens: split on spaces, except inside "(...)" phrase groups."""
+    if "(" not in pattern:
+        return [token for token in pattern.split(" ") if token]
     tokens: list[str] = []
     current: list[str] = []
     depth = 0
@@ -232,42 +416,98 @@ def _group_alternatives(token: str) -> list[str] | None:
     return parts
 
 
-def compile_pattern(pattern: str) -> str:
-    """One phrase of the lexicon syntax (see lexicon.yaml) as a regex over the normalised string."""
-    out: list[str] = []
+# A parsed pattern is a tuple of tokens, each a tuple whose first item says what it is:
+#   (_GROUP, (tokens, tokens, ...))       "(a b|c)": alternatives of several words
+#   (_SKIP, low, high)                    "..", "..(0-2)": a gap of words
+#   (_END,)  "$"   (_START,)  "^"
+#   (_NOT, alternatives)                  "!a|b": the next word is none of these
+#   (_WORDS, alternatives, or_end, empty) "a|=b|c*": one word; or_end for "a|$", empty for "a||b"
+_GROUP, _SKIP, _END, _START, _NOT, _WORDS = range(6)
+_Parsed = tuple[tuple[Any, ...], ...]
+
+
+_PARSED: dict[str, _Parsed] = {}  # phrases repeat: the alternatives of a %group, of a phrase group
+
+
+def _parse(pattern: str) -> _Parsed:
+    """One phrase of the lexicon syntax as tokens; raises LexiconError where compile_pattern would."""
+    parsed = _PARSED.get(pattern)
+    if parsed is None:
+        parsed = _PARSED[pattern] = _parse_new(pattern)
+    return parsed
+
+
+def _parse_new(pattern: str) -> _Parsed:
+    out: list[tuple[Any, ...]] = []
     for raw_token in split_pattern(pattern):
         group = _group_alternatives(raw_token)
         if group is not None:
-            out.append("(?:" + "|".join(f"(?:{compile_pattern(alt)})" for alt in group) + ")")
+            out.append((_GROUP, tuple(_parse(alt) for alt in group)))
             continue
         gap = _GAP.match(raw_token)
         if gap:
             low, high = (int(gap.group(1)), int(gap.group(2))) if gap.group(1) else (0, 3)
-            out.append(rf"(?:[^ :|]+:[^ :|]+:[wN] ){{{low},{high}}}")
+            if low > high:
+                raise LexiconError(f"gap {raw_token!r} in pattern {pattern!r}: at least {low} words but at most {high}")
+            out.append((_SKIP, low, high))
             continue
         if raw_token == "$":
-            out.append(r"(?=\||$)")
+            out.append((_END,))
             continue
         if raw_token == "^":
-            # The clause starts here: the string's first element or the one after a boundary.
-            out.append(r"(?:(?<=^ )|(?<=\| ))")
+            out.append((_START,))
             continue
         if raw_token.startswith("!"):
-            alts = _alternatives([a for a in raw_token[1:].split("|") if a])
-            out.append(rf"(?!(?:{alts}) )")
+            out.append((_NOT, tuple(a for a in raw_token[1:].split("|") if a)))
             continue
-        words = [a for a in raw_token.split("|") if a and a != "$"]
-        alts = _alternatives(words) if words else ""
-        if not alts:
+        parts = raw_token.split("|")
+        words = tuple(a for a in parts if a and a != "$")
+        if not words:
             raise LexiconError(f"empty token in pattern {pattern!r}")
-        if "$" in raw_token.split("|"):
-            # "a|b|$": one of the words, or the clause ends here.
-            out.append(rf"(?:(?:{alts}) |(?=\||$))")
-        else:
-            out.append(rf"(?:{alts}) ")
+        out.append((_WORDS, words, "$" in parts, "" in parts))
     if not out:
         raise LexiconError("empty pattern")
+    return tuple(out)
+
+
+def _emit(tokens: _Parsed) -> str:
+    """A parsed phrase as a regex over the normalised string."""
+    out: list[str] = []
+    for token in tokens:
+        kind = token[0]
+        if kind == _GROUP:
+            out.append("(?:" + "|".join(f"(?:{_emit(alt)})" for alt in token[1]) + ")")
+        elif kind == _SKIP:
+            out.append(rf"(?:[^ :|]+:[^ :|]+:[wN] ){{{token[1]},{token[2]}}}")
+        elif kind == _END:
+            out.append(r"(?=\||$)")
+        elif kind == _START:
+            # The clause starts here: the string's first element or the one after a boundary.
+            out.append(r"(?:(?<=^ )|(?<=\| ))")
+        elif kind == _NOT:
+            out.append(rf"(?!(?:{_alternatives(list(token[1]))}) )")
+        elif token[2]:
+            # "a|b|$": one of the words, or the clause ends here.
+            out.append(rf"(?:(?:{_alternatives(list(token[1]))}) |(?=\||$))")
+        else:
+            out.append(rf"(?:{_alternatives(list(token[1]))}) ")
     return "".join(out)
+
+
+def compile_pattern(pattern: str) -> str:
+    """One phrase of the lexicon syntax (see lexicon.yaml) as a regex over the normalised string."""
+    return _emit(_parse(pattern))
+
+
+def _vocabulary_of(tokens: _Parsed) -> None:
+    """Add every word a parsed phrase spells out to VOCABULARY (what compiling it would add)."""
+    for token in tokens:
+        kind = token[0]
+        if kind == _GROUP:
+            for alt in token[1]:
+                _vocabulary_of(alt)
+        elif kind in (_NOT, _WORDS):
+            _add_vocabulary(token[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,27 +519,39 @@ class Triggers:
     prefixes: tuple[str, ...]
     suffixes: tuple[str, ...] = ()
 
+    def present(self, std: frozenset[str], keys: frozenset[str]) -> bool:
+        if not self.std.isdisjoint(std) or not self.keys.isdisjoint(keys):
+            return True
+        if self.prefixes and any(word.startswith(self.prefixes) for word in std):
+            return True
+        return any(word.endswith(self.suffixes) for word in std) if self.suffixes else False
 
-def _first_token_triggers(pattern: str) -> tuple[set[str], set[str], set[str], set[str]] | None:
-    tokens = [t for t in split_pattern(pattern) if not t.startswith("!") and t not in ("$", "^") and not _GAP.match(t)]
-    if not tokens:
+
+_TriggerSets = tuple[set[str], set[str], set[str], set[str]]
+
+
+def _first_token_triggers(tokens: _Parsed) -> _TriggerSets | None:
+    """The words of the first token that consumes one (gaps, "$", "^" and "!x" skipped); None: any word."""
+    consuming = [t for t in tokens if t[0] in (_GROUP, _WORDS)]
+    if not consuming:
         return None
     std: set[str] = set()
     keys: set[str] = set()
     prefixes: set[str] = set()
     suffixes: set[str] = set()
-    group = _group_alternatives(tokens[0])
-    if group is not None:
-        for alt in group:
+    first = consuming[0]
+    if first[0] == _GROUP:
+        for alt in first[1]:
             found = _first_token_triggers(alt)
             if found is None:
                 return None
             for mine, theirs in zip((std, keys, prefixes, suffixes), found, strict=True):
                 mine |= theirs
         return std, keys, prefixes, suffixes
-    for alt in tokens[0].split("|"):
-        if alt in ("@name", "_", "$", ""):
-            return None
+    _, words, or_end, empty = first
+    if or_end or empty or "@name" in words or "_" in words:
+        return None
+    for alt in words:
         if alt.startswith("="):
             std.add(_std(alt[1:]))
         elif alt.endswith("*") and len(alt) > 1:
@@ -311,97 +563,550 @@ def _first_token_triggers(pattern: str) -> tuple[set[str], set[str], set[str], s
     return std, keys, prefixes, suffixes
 
 
-class Concept:
-    """A compiled concept: its regex and the words that can start a match (a cheap pre-check)."""
-
-    __slots__ = ("name", "regex", "triggers")
-
-    def __init__(self, name: str, regex: re.Pattern[str], triggers: Triggers | None) -> None:
-        self.name = name
-        self.regex = regex
-        self.triggers = triggers
-
-    def finditer(self, string: str):  # type: ignore[no-untyped-def]
-        return self.regex.finditer(string)
-
-    def may_match(self, std: frozenset[str], keys: frozenset[str]) -> bool:
-        t = self.triggers
-        if t is None:
-            return True
-        if not t.std.isdisjoint(std) or not t.keys.isdisjoint(keys):
-            return True
-        if t.prefixes and any(word.startswith(t.prefixes) for word in std):
-            return True
-        return any(word.endswith(t.suffixes) for word in std) if t.suffixes else False
-
-
-def _first_element_alternatives(pattern: str) -> list[str] | None:
+def _first_element_alternatives(tokens: _Parsed) -> list[str] | None:
     """The alternatives of the first token that consumes a word ("^" and "!x" only look), None when unsure.
 
     A non-empty match of the pattern starts at a word one of these matches. None when that word can be any
     (a gap "..", "_") or when the pattern starts in a way this does not reason about ("$").
     """
-    for token in split_pattern(pattern):
-        if token == "^" or token.startswith("!"):
+    for token in tokens:
+        kind = token[0]
+        if kind in (_START, _NOT):
             continue
-        if token == "$" or _GAP.match(token):
+        if kind in (_END, _SKIP):
             return None
-        group = _group_alternatives(token)
-        if group is not None:
+        if kind == _GROUP:
             found: list[str] = []
-            for alt in group:
+            for alt in token[1]:
                 inner = _first_element_alternatives(alt)
                 if inner is None:
                     return None
                 found.extend(inner)
             return found
         # "a|$": at the start of a word the "$" half cannot hold (a word is not the end of a clause).
-        alts = [a for a in token.split("|") if a and a != "$"]
-        return None if not alts or "_" in alts else alts
+        return None if "_" in token[1] else list(token[1])
     return None
 
 
-def compile_concept(name: str, patterns: list[Any]) -> Concept:
-    parts: list[str] = []
-    first_words: list[str] | None = []
+def _next_word(tokens: _Parsed) -> list[str] | None:
+    """The alternatives of the word that `tokens` must consume first, right at the next element; None when
+    unsure: the next token may consume nothing ("a|$", a gap, "$") or anything ("_")."""
+    for token in tokens:
+        kind = token[0]
+        if kind in (_START, _NOT):
+            continue
+        if kind == _WORDS:
+            return None if token[2] or "_" in token[1] else list(token[1])
+        if kind == _GROUP:
+            found: list[str] = []
+            for alt in token[1]:
+                inner = _next_word(alt)
+                if inner is None:
+                    return None
+                found.extend(inner)
+            return found
+        return None
+    return None
+
+
+def _one_word(tokens: _Parsed) -> bool:
+    """Whether the phrase consumes exactly one word, always (one plain word token and look-only tokens)."""
+    consuming = [t for t in tokens if t[0] not in (_START, _NOT)]
+    return len(consuming) == 1 and consuming[0][0] == _WORDS and not consuming[0][2]
+
+
+def _later_word(tokens: _Parsed) -> list[str] | None:
+    """The alternatives of the next word `tokens` must consume, somewhere after gaps; None when unsure."""
+    for token in tokens:
+        kind = token[0]
+        if kind in (_START, _NOT, _SKIP, _END):
+            continue
+        if kind == _WORDS:
+            return None if token[2] or "_" in token[1] else list(token[1])
+        found: list[str] = []
+        for alt in token[1]:
+            inner = _later_word(alt)
+            if inner is None:
+                return None
+            found.extend(inner)
+        return found
+    return None
+
+
+_Head = tuple[list[str], list[str] | None, bool]
+
+
+def _heads(tokens: _Parsed) -> list[_Head] | None:
+    """How a phrase can start: for each way, the alternatives of its first word, those of a word it must consume
+    later (None: none known), and whether that word is the very next element. None when the first word can be
+    any word (a gap, "_", "$")."""
+    for index, token in enumerate(tokens):
+        kind = token[0]
+        if kind in (_START, _NOT):
+            continue
+        rest = tokens[index + 1 :]
+        if kind == _WORDS:
+            # "a|$" at the start of a word: the "$" half cannot hold (a word is not the end of a clause).
+            if "_" in token[1]:
+                return None
+            after = _next_word(rest)
+            return [(list(token[1]), after, True) if after is not None else (list(token[1]), _later_word(rest), False)]
+        if kind != _GROUP:
+            return None
+        found: list[_Head] = []
+        for alt in token[1]:
+            inner = _heads(alt)
+            if inner is None:
+                return None
+            for first, then, adjacent in inner:
+                if then is None:
+                    if _one_word(alt):
+                        then, adjacent = _next_word(rest), True
+                    if then is None:
+                        then, adjacent = _later_word(rest), False
+                found.append((first, then, adjacent))
+        return found
+    return None
+
+
+def _anchored(tokens: _Parsed) -> bool:
+    """Whether the phrase starts with "^" (before any token that consumes a word): it starts a clause."""
+    for token in tokens:
+        if token[0] == _START:
+            return True
+        if token[0] != _NOT:
+            return False
+    return False
+
+
+class _First(NamedTuple):
+    """The elements one token accepts: exact forms, lemma keys, prefixes, suffixes, any name."""
+
+    std: frozenset[str]
+    keys: frozenset[str]
+    prefixes: tuple[str, ...]
+    suffixes: tuple[str, ...]
+    names: bool
+
+
+_FIRSTS: dict[tuple[str, ...], _First] = {}
+
+
+def _first_of(alts: list[str]) -> _First:
+    """What `_alternatives(alts)` matches, as sets: an element matches when one of its parts is in them."""
+    key = tuple(alts)
+    found = _FIRSTS.get(key)
+    if found is None:
+        found = _FIRSTS[key] = _first_of_new(alts)
+    return found
+
+
+def _first_of_new(alts: list[str]) -> _First:
     std: set[str] = set()
     keys: set[str] = set()
     prefixes: set[str] = set()
     suffixes: set[str] = set()
-    always = False
-    for pattern in patterns:
+    names = False
+    for alt in alts:
+        if alt == "@name":
+            names = True
+        elif alt.startswith("="):
+            std.add(_std(alt[1:]))
+        elif alt.endswith("*") and len(alt) > 1:
+            prefixes.add(alt[:-1].casefold())
+        elif alt.startswith("*") and len(alt) > 1:
+            suffixes.add(alt[1:].casefold())
+        else:
+            keys.add(word_key(_std(alt)))
+    return _First(frozenset(std), frozenset(keys), tuple(sorted(prefixes)), tuple(sorted(suffixes)), names)
+
+
+class _Start(NamedTuple):
+    """Where one pattern of a concept can start matching."""
+
+    first: _First | None  # None: at any word
+    then: _First | None  # a word the match must consume after the first (None: none known)
+    adjacent: bool  # and that word is the very next element
+    anchored: bool  # only at the start of a clause
+    triggers: Triggers | None  # words the reply must contain for the pattern to match anywhere (None: any)
+
+
+def _triggers(found: _TriggerSets | None) -> Triggers | None:
+    if found is None:
+        return None
+    std, keys, prefixes, suffixes = found
+    return Triggers(frozenset(std), frozenset(keys), tuple(sorted(prefixes)), tuple(sorted(suffixes)))
+
+
+def _plain_triggers(triggers: Triggers | None) -> tuple[Any, ...] | None:
+    return None if triggers is None else (triggers.std, triggers.keys, triggers.prefixes, triggers.suffixes)
+
+
+def _plain_first(first: _First | None) -> tuple[Any, ...] | None:
+    return None if first is None else tuple(first)
+
+
+class Concept:
+    """A concept's patterns: parsed at once, each compiled to a regex the first time a reply may match it."""
+
+    __slots__ = ("_compiled", "_dispatch", "_firsts", "_parsed", "_patterns", "_regex", "_starts", "name", "triggers")
+
+    def __init__(self, name: str, patterns: list[str], parsed: list[_Parsed]) -> None:
+        self._setup(name, patterns, parsed, [_first_element_alternatives(tokens) for tokens in parsed])
+        starts: list[_Start] = []
+        std: set[str] = set()
+        keys: set[str] = set()
+        prefixes: set[str] = set()
+        suffixes: set[str] = set()
+        always = False
+        for tokens, first in zip(parsed, self._firsts, strict=True):
+            found = _first_token_triggers(tokens)
+            if found is None:
+                always = True
+            else:
+                std |= found[0]
+                keys |= found[1]
+                prefixes |= found[2]
+                suffixes |= found[3]
+            heads = _heads(tokens) if first is not None else None
+            if heads is None:
+                starts.append(_Start(None, None, False, _anchored(tokens), _triggers(found)))
+                continue
+            thens = [then for _, then, _ in heads]
+            starts.append(_Start(
+                _first_of([word for head, _, _ in heads for word in head]),
+                None if any(t is None for t in thens) else _first_of([w for t in thens if t for w in t]),
+                all(adjacent for _, _, adjacent in heads),
+                _anchored(tokens),
+                _triggers(found),
+            ))
+        self._starts = starts
+        self.triggers = None if always else _triggers((std, keys, prefixes, suffixes))
+
+    def _setup(self, name: str, patterns: list[str], parsed: list[_Parsed], firsts: list[list[str] | None]) -> None:
+        self.name = name
+        self._patterns = patterns  # group-expanded, for messages
+        self._parsed = parsed
+        self._firsts = firsts
+        self._compiled: list[re.Pattern[str] | None] = [None] * len(parsed)
+        self._regex: re.Pattern[str] | None = None
+        self._dispatch: _Dispatch | None = None
+
+    def _state(self) -> tuple[Any, ...]:
+        """What the concept was made of, as plain data (for the start-up cache): see `_restore`."""
+        starts = [
+            (_plain_first(s.first), _plain_first(s.then), s.adjacent, s.anchored, _plain_triggers(s.triggers))
+            for s in self._starts
+        ]
+        return (self.name, self._patterns, self._parsed, self._firsts, starts, _plain_triggers(self.triggers))
+
+    @classmethod
+    def _restore(cls, state: tuple[Any, ...]) -> Concept:
+        name, patterns, parsed, firsts, starts, triggers = state
+        concept = cls.__new__(cls)
+        concept._setup(name, list(patterns), list(parsed), list(firsts))
+        concept._starts = [
+            _Start(
+                None if first is None else _First(*first),
+                None if then is None else _First(*then),
+                adjacent,
+                anchored,
+                None if found is None else Triggers(*found),
+            )
+            for first, then, adjacent, anchored, found in starts
+        ]
+        concept.triggers = None if triggers is None else Triggers(*triggers)
+        return concept
+
+    def _error(self, index: int, exc: Exception) -> LexiconError:
+        return LexiconError(f"lexicon concept {self.name!r}, pattern {self._patterns[index]!r}: {exc}")
+
+    def pattern_regex(self, index: int) -> re.Pattern[str]:
+        """The regex of one pattern (compiled on first use), to `match` at the element where a match starts."""
+        compiled = self._compiled[index]
+        if compiled is None:
+            try:
+                compiled = _REGEXES.compile(_emit(self._parsed[index]))
+            except (LexiconError, re.error) as exc:
+                raise self._error(index, exc) from exc
+            self._compiled[index] = compiled
+        return compiled
+
+    def compile_all(self) -> None:
+        """Compile every pattern now (a check of the whole lexicon; reading compiles what it needs)."""
+        for index in range(len(self._parsed)):
+            self.pattern_regex(index)
+        _ = self.regex
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """All patterns as one regex, for `finditer` over a normalised string (compiled on first use)."""
+        if self._regex is None:
+            parts: list[str] = []
+            for index, tokens in enumerate(self._parsed):
+                try:
+                    parts.append(_emit(tokens))
+                except LexiconError as exc:
+                    raise self._error(index, exc) from exc
+            first_words: list[str] | None = []
+            for first in self._firsts:
+                first_words = None if first is None or first_words is None else first_words + first
+            # A look at the first word before trying every pattern: the regex engine tries each branch of an
+            # alternation in turn at every word, and most words start none of a concept's patterns. It never
+            # changes a non-empty match (one always starts at such a word); empty matches are skipped anyway.
+            guard = rf"(?=(?:{_alternatives(first_words, tree=True)}) )" if first_words else ""
+            try:
+                self._regex = (
+                    re.compile(r"(?<= )" + guard + "(?:" + "|".join(parts) + ")") if parts else re.compile(r"(?!x)x")
+                )
+            except re.error as exc:
+                raise LexiconError(f"lexicon concept {self.name!r}: {exc}") from exc
+        return self._regex
+
+    def finditer(self, string: str) -> Iterator[re.Match[str]]:
+        return self.regex.finditer(string)
+
+    def may_match(self, std: frozenset[str], keys: frozenset[str]) -> bool:
+        t = self.triggers
+        return True if t is None else t.present(std, keys)
+
+
+_CACHE_LIMIT = 1 << 16
+_NEVER = 1 << 62  # "no further match of this concept in this reply"
+
+
+class _Index:
+    """Pattern ids by the element they accept: exact forms, lemma keys, prefixes or suffixes, or any name."""
+
+    def __init__(self) -> None:
+        self.by_std: dict[str, list[int]] = {}
+        self.by_key: dict[str, list[int]] = {}
+        self.affixed: list[tuple[int, tuple[str, ...], tuple[str, ...]]] = []
+        self.names: list[int] = []
+
+    def add(self, pattern: int, accepts: _First) -> None:
+        for word in accepts.std:
+            self.by_std.setdefault(word, []).append(pattern)
+        for key in accepts.keys:
+            self.by_key.setdefault(key, []).append(pattern)
+        if accepts.prefixes or accepts.suffixes:
+            self.affixed.append((pattern, accepts.prefixes, accepts.suffixes))
+        if accepts.names:
+            self.names.append(pattern)
+
+    def accepting(self, element: str) -> set[int]:
+        """The pattern ids that accept one element of the normalised string ("std:key:f")."""
+        std, key, flag = element.split(":")
+        found = set(self.by_std.get(std, ()))
+        found.update(self.by_key.get(key, ()))
+        for pattern, prefixes, suffixes in self.affixed:
+            if (prefixes and std.startswith(prefixes)) or (suffixes and std.endswith(suffixes)):
+                found.add(pattern)
+        if flag == "N":
+            found.update(self.names)
+        return found
+
+
+# What one element tells the dispatch, with the element after it: the patterns to try there (ids in order),
+# those to try if the reply holds a word they need later, and the later words this element is (as ids).
+_Step = tuple[tuple[int, ...], frozenset[int], frozenset[int]]
+
+
+class _Dispatch:
+    """Which patterns of which concepts may start a match at a word, found by the word and the next one.
+
+    A concept's regex matches where one of its patterns does; a non-empty match starts at an element that
+    the pattern's first consuming token accepts (nothing consumes a boundary "|"), and that token is one
+    `std:key:f` element tested by its exact forms (std), lemma keys (key), prefixes, suffixes or "@name"
+    (f == "N"). When the second token is a plain word token too, the next element must be one it accepts;
+    when a word token follows a gap, the reply must hold a word it accepts. Patterns that may start at any
+    word (a gap first) are tried at every word, or at the start of each clause when they begin with "^", and
+    only when the reply holds their trigger words. What remains is tried with `match`, word by word and, at
+    one word, in the order of the concept's alternation: what finditer over that alternation finds.
+
+    Patterns have ids in the order (concept, pattern), so sorting ids gives the alternation's order.
+    """
+
+    def __init__(self, concepts: list[Concept]) -> None:
+        self.concepts = concepts
+        self.concept_of: list[int] = []  # by pattern id
+        self.index_in: list[int] = []  # the pattern's index in its concept
+        self.regexes: list[re.Pattern[str] | None] = []
+        self.first = _Index()
+        self.second = _Index()  # what the next element must be
+        self.later = _Index()  # a word the reply must hold
+        self.open: set[int] = set()  # ids that say nothing about what follows the first word
+        self.adjacent: set[int] = set()
+        self.wild: list[tuple[int, bool, bool]] = []  # id, anchored, needs a later word
+        self._elements: dict[str, tuple[tuple[int, ...], frozenset[int], frozenset[int]]] = {}
+        self._steps: dict[str, _Step] = {}
+        for ci, concept in enumerate(concepts):
+            for pi, start in enumerate(concept._starts):
+                pattern = len(self.concept_of)
+                self.concept_of.append(ci)
+                self.index_in.append(pi)
+                self.regexes.append(None)
+                if start.first is None:
+                    t = start.triggers
+                    if t is not None:
+                        self.later.add(pattern, _First(t.std, t.keys, t.prefixes, t.suffixes, False))
+                    self.wild.append((pattern, start.anchored, t is not None))
+                    continue
+                self.first.add(pattern, start.first)
+                if start.then is None:
+                    self.open.add(pattern)
+                elif start.adjacent:
+                    self.adjacent.add(pattern)
+                    self.second.add(pattern, start.then)
+                else:
+                    self.later.add(pattern, start.then)
+
+    def _regex(self, pattern: int) -> re.Pattern[str]:
+        regex = self.regexes[pattern] = self.concepts[self.concept_of[pattern]].pattern_regex(self.index_in[pattern])
+        return regex
+
+    def _element(self, element: str) -> tuple[tuple[int, ...], frozenset[int], frozenset[int]]:
+        """For one element: the ids it may start, those it may be the second word of, the later words it is."""
+        found = self._elements.get(element)
+        if found is None:
+            found = (
+                tuple(sorted(self.first.accepting(element))),
+                frozenset(self.second.accepting(element)),
+                frozenset(self.later.accepting(element)),
+            )
+            if len(self._elements) >= _CACHE_LIMIT:
+                self._elements.clear()
+            self._elements[element] = found
+        return found
+
+    def _step(self, text: str) -> _Step:
+        """`text` is an element and what follows it: "std:key:f std:key:f ", "std:key:f | " or "std:key:f "."""
+        element, _, rest = text.partition(" ")
+        first, _, provides = self._element(element)
+        after = rest.partition(" ")[0]
+        following = self._element(after)[1] if after and after != BOUNDARY else frozenset()
+        opened, adjacent = self.open, self.adjacent
+        now = tuple(p for p in first if p in opened or (p in adjacent and p in following))
+        later = frozenset(p for p in first if p not in opened and p not in adjacent)
+        step = (now, later, provides)
+        if len(self._steps) >= _CACHE_LIMIT:
+            self._steps.clear()
+        self._steps[text] = step
+        return step
+
+    def run(self, norm: Normalised, labels: list[str]) -> dict[int, list[Hit]] | None:
+        """Every concept's hits (by index, only concepts with hits, each hit named by `labels`); None when the
+        string is not as expected (then `_run` over each concept's whole regex reads it)."""
+        string, offsets, token_at = norm.string, norm.offsets, norm.token_at
+        count = len(norm.tokens)
+        # Every element is "std:key:f " or "| ": parts hold no space, colon or bar (else the slow way).
+        if (
+            string.count(":") != 2 * count
+            or string.count("|") != len(offsets) - count
+            or string.count(" ") != len(offsets) + 1
+        ):
+            return None
+        steps, step_of = self._steps, self._step
+        walk: list[tuple[int, int, _Step]] = []
+        present: set[int] = set()
+        penultimate = len(offsets) - 2
+        for element, offset in enumerate(offsets):
+            if token_at[element] < 0:
+                continue
+            text = string[offset : offsets[element + 2]] if element < penultimate else string[offset:]
+            step = steps.get(text)
+            if step is None:
+                step = step_of(text)
+            walk.append((element, offset, step))
+            if step[2]:
+                present |= step[2]
+        anywhere: list[int] = []
+        at_start: list[int] = []
+        for pattern, anchored, needs in self.wild:
+            if not needs or pattern in present:
+                (at_start if anchored else anywhere).append(pattern)
+        found: dict[int, list[Hit]] = {}
+        concept_of, regexes = self.concept_of, self.regexes
+        ends = [0] * len(self.concepts)  # where each concept's last match ended: no match starts before
+        broken: list[int] = []
+        bisect_right = bisect.bisect_right
+        for element, offset, (now, later, _) in walk:
+            patterns: tuple[int, ...] | list[int] = now
+            extra = present.intersection(later) if later else None
+            if extra or anywhere or at_start:
+                more = [*now, *extra] if extra else [*now]
+                more += anywhere
+                if at_start and (offset == 1 or string[offset - 2] == BOUNDARY):
+                    more += at_start
+                patterns = sorted(more)
+            for pattern in patterns:
+                ci = concept_of[pattern]
+                if ends[ci] > offset:
+                    continue
+                regex = regexes[pattern]
+                if regex is None:
+                    regex = self._regex(pattern)
+                match = regex.match(string, offset)
+                if match is None:
+                    continue
+                end = match.end()
+                if end == offset:
+                    # An empty match: finditer would go on looking for a non-empty one right here. Let it.
+                    ends[ci] = _NEVER
+                    broken.append(ci)
+                    continue
+                ends[ci] = end
+                first = token_at[element]
+                last_el = bisect_right(offsets, end - 2) - 1
+                last = token_at[last_el] if last_el >= 0 else -1
+                if last < 0:
+                    continue
+                hits = found.get(ci)
+                if hits is None:
+                    hits = found[ci] = []
+                hits.append(Hit(labels[ci], first, last))
+        for ci in broken:
+            found[ci] = _run(self.concepts[ci], norm, labels[ci])
+        return found
+
+
+def _entry_text(name: str, entry: Any) -> str | None:
+    """A pattern entry as its pattern: a string, or {fixed: "<pattern>", why: "<reason>"} (a literal on purpose)."""
+    if entry is None:
+        return None
+    if isinstance(entry, dict):
+        fixed, why = entry.get("fixed"), entry.get("why")
+        unknown = sorted(str(k) for k in entry if k not in ("fixed", "why"))
+        if unknown:
+            raise LexiconError(f"lexicon concept {name!r}: entry {entry!r} has unknown keys {unknown}")
+        if not isinstance(fixed, str) or not fixed.strip():
+            raise LexiconError(f"lexicon concept {name!r}: entry {entry!r} needs a pattern under 'fixed'")
+        if not isinstance(why, str) or not why.strip():
+            raise LexiconError(
+                f"lexicon concept {name!r}: the fixed expression {fixed!r} needs a non-empty 'why' "
+                "(why it is kept as a literal word sequence)"
+            )
+        return fixed
+    return str(entry)
+
+
+def compile_concept(name: str, patterns: list[Any]) -> Concept:
+    """A concept from its pattern entries (strings or {fixed, why} mappings; None entries are skipped)."""
+    texts: list[str] = []
+    parsed: list[_Parsed] = []
+    for entry in patterns:
+        pattern = _entry_text(name, entry)
         if pattern is None:
             continue
         try:
-            pattern = expand_groups(str(pattern))
-            parts.append(compile_pattern(str(pattern)))
-        except (LexiconError, re.error) as exc:
+            pattern = expand_groups(pattern)
+            tokens = _parse(pattern)
+        except LexiconError as exc:
             raise LexiconError(f"lexicon concept {name!r}, pattern {pattern!r}: {exc}") from exc
-        first = _first_element_alternatives(str(pattern))
-        first_words = None if first is None or first_words is None else first_words + first
-        found = _first_token_triggers(str(pattern))
-        if found is None:
-            always = True
-        else:
-            std |= found[0]
-            keys |= found[1]
-            prefixes |= found[2]
-            suffixes |= found[3]
-    # A look at the first word before trying every pattern: the regex engine tries each branch of an
-    # alternation in turn at every word, and most words start none of a concept's patterns. It never changes
-    # a non-empty match (one always starts at such a word); empty matches are skipped by _run anyway.
-    guard = rf"(?=(?:{_alternatives(first_words, tree=True)}) )" if first_words else ""
-    regex = re.compile(r"(?<= )" + guard + "(?:" + "|".join(parts) + ")") if parts else re.compile(r"(?!x)x")
-    triggers = None if always else Triggers(frozenset(std), frozenset(keys), tuple(sorted(prefixes)), tuple(sorted(suffixes)))
-    return Concept(name, regex, triggers)
-
-
-def _marker_list(name: str) -> Concept:
-    return compile_concept(name, [str(p) for p in _RAW[name]])
-
-
-_concepts_raw: dict[str, list[Any]] = dict(_RAW["concepts"])
-_concepts_raw["private_school"] = list(_PRIVATE["private_school"])
+        _vocabulary_of(tokens)
+        texts.append(pattern)
+        parsed.append(tokens)
+    return Concept(name, texts, parsed)
 
 
 def _institution_patterns() -> tuple[list[str], list[str]]:
@@ -422,21 +1127,40 @@ def _institution_patterns() -> tuple[list[str], list[str]]:
     return sorted(set(clear)), sorted(set(stay))
 
 
-_concepts_raw["institution"], _concepts_raw["institution_if_staying"] = _institution_patterns()
-CONCEPTS: dict[str, Concept] = {name: compile_concept(name, pats or []) for name, pats in _concepts_raw.items()}
-PLAN = _marker_list("plan_markers")
-STARTED = _marker_list("started_markers")
-ENDED = _marker_list("ended_markers")
-PAST = _marker_list("past_markers")
-JOKE = compile_concept("joke_markers", [str(p) for p in _RAW["joke_markers"]])
-NEGATION_RE = compile_concept(
-    "negation",
-    [f"={w}" for w in NEGATION]
-    + ["lenger =ikke", "=no =longer", "=anymore"]
-    # "for syk til å jobbe", "too sick to work": the activity after it does not happen.
-    + ["=for|=altfor|=too =syk|=sjuk|=dårlig|=sliten|=trøtt|=trøytt|=deprimert|=redd|=sick|=ill|=unwell|=tired"
-       "|=depressed|=scared|=weak|=svak =til|=to"],
-)
+_MARKER_LISTS = ("plan_markers", "started_markers", "ended_markers", "past_markers", "joke_markers")
+
+
+def _negation_patterns() -> list[str]:
+    return (
+        [f"={w}" for w in sorted(NEGATION)]
+        + ["lenger =ikke", "=no =longer", "=anymore"]
+        # "for syk til å jobbe", "too sick to work": the activity after it does not happen.
+        + ["=for|=altfor|=too =syk|=sjuk|=dårlig|=sliten|=trøtt|=trøytt|=deprimert|=redd|=sick|=ill|=unwell|=tired"
+           "|=depressed|=scared|=weak|=svak =til|=to"]
+    )
+
+
+def _build() -> tuple[dict[str, Concept], list[Concept], set[str]]:
+    """Every concept and marker list from the lexicon files, and the words their patterns add to VOCABULARY."""
+    before = set(VOCABULARY.known)
+    entries: dict[str, list[Any]] = dict(_RAW["concepts"])
+    entries["private_school"] = list(_PRIVATE["private_school"])
+    entries["institution"], entries["institution_if_staying"] = _institution_patterns()
+    concepts = {name: compile_concept(name, list(patterns or [])) for name, patterns in entries.items()}
+    markers = [compile_concept(name, list(_RAW[name])) for name in _MARKER_LISTS]
+    markers.append(compile_concept("negation", _negation_patterns()))
+    return concepts, markers, VOCABULARY.known - before
+
+
+if _CACHED is not None:
+    with _no_gc():
+        CONCEPTS: dict[str, Concept] = {state[0]: Concept._restore(state) for state in _CACHED[2]}
+        _MARKERS = [Concept._restore(state) for state in _CACHED[3]]
+    VOCABULARY.known.update(_CACHED[4])
+else:
+    CONCEPTS, _MARKERS, _PATTERN_WORDS = _build()
+    _store_cache(CONCEPTS, _MARKERS, _PATTERN_WORDS)
+PLAN, STARTED, ENDED, PAST, JOKE, NEGATION_RE = _MARKERS
 
 for _words in (ACK_WORDS, NEGATION, STOP_WORDS, STOP_FILLERS):
     VOCABULARY.protected.update(_words)
@@ -445,6 +1169,70 @@ for _values in DIALECT_NORWEGIAN.values():
 VOCABULARY.known.update(DIALECT_NORWEGIAN)
 VOCABULARY.known.update(ACK_WORDS)
 VOCABULARY.freeze()
+
+
+# --- Lint: long literal word sequences -------------------------------------------------------------------
+# A pattern that spells out a whole sentence word by word ("=jeg =har =ikke =lyst =til") matches that sentence
+# and little else: the lexicon should say it with alternatives, inflection-insensitive words, groups or gaps.
+# A literal kept on purpose is written {fixed: "<pattern>", why: "<reason>"}.
+_LOOK_ONLY = ("$", "^")
+_MIN_EXACT_RUN = 4  # this many exact forms in a row ...
+_MIN_PLAIN_WORDS = 5  # ... or this many words with nothing that generalises
+
+
+def _generalises(token: str) -> bool:
+    """Alternatives, an affix, a group, a phrase group, "_", "@name" or a gap: the token matches more than one word."""
+    return (
+        "|" in token
+        or "*" in token
+        or "%" in token
+        or token.startswith("(")
+        or token in ("_", "@name")
+        or bool(_GAP.match(token))
+    )
+
+
+def _exact_form(token: str) -> bool:
+    """ "=word": one exact form and nothing else."""
+    return token.startswith("=") and len(token) > 1 and not _generalises(token) and token[1:] not in ("_", "@name")
+
+
+def is_literal_sequence(pattern: str) -> bool:
+    """Whether a pattern (as written, before %groups are expanded) is a long literal word sequence: a run of 4 or
+    more exact forms in a row ("=a =b =c =d"), or 5 or more words none of which generalises. "$", "^" and
+    "!x" only look, and are left out before counting."""
+    tokens = [t for t in split_pattern(pattern) if t not in _LOOK_ONLY and not t.startswith("!")]
+    run = 0
+    for token in tokens:
+        run = run + 1 if _exact_form(token) else 0
+        if run >= _MIN_EXACT_RUN:
+            return True
+    return len(tokens) >= _MIN_PLAIN_WORDS and not any(_generalises(t) for t in tokens)
+
+
+def _pattern_lists() -> Iterator[tuple[str, list[Any]]]:
+    """Every list of patterns in lexicon.yaml and lexicon_private_schools.yaml, by concept (or list) name."""
+    for name, entries in (_RAW.get("concepts") or {}).items():
+        yield str(name), list(entries or [])
+    for name in ("plan_markers", "started_markers", "ended_markers", "past_markers", "joke_markers"):
+        yield name, list(_RAW.get(name) or [])
+    for name, entries in _PRIVATE.items():
+        if isinstance(entries, list):
+            yield str(name), entries
+
+
+def literal_patterns() -> list[tuple[str, str]]:
+    """(concept, pattern) for every pattern of the lexicon files that is a long literal word sequence
+    (`is_literal_sequence`); entries written {fixed: ..., why: ...} are literals on purpose and left out."""
+    found: list[tuple[str, str]] = []
+    for concept, entries in _pattern_lists():
+        for entry in entries:
+            if entry is None or isinstance(entry, dict):
+                continue
+            pattern = str(entry)
+            if is_literal_sequence(pattern):
+                found.append((concept, pattern))
+    return found
 
 
 class TriggerIndex:
@@ -493,20 +1281,75 @@ class TriggerIndex:
 
 
 CONCEPT_INDEX = TriggerIndex(CONCEPTS)
+class _Reader:
+    """One dispatch over every concept and marker list, and the hits of the last reply it read.
+
+    The reader asks for all concepts (find_all) and for each marker list (find) of the same reply in turn: one
+    pass over the reply answers them all.
+    """
+
+    def __init__(self) -> None:
+        self.concepts = [*CONCEPTS.values(), PLAN, STARTED, ENDED, PAST, JOKE, NEGATION_RE]
+        self.labels = [*CONCEPTS, *(c.name for c in self.concepts[len(CONCEPTS) :])]
+        self.index = {id(concept): index for index, concept in enumerate(self.concepts)}
+        self.dispatch = _Dispatch(self.concepts)
+        self.last: tuple[Normalised, dict[int, list[Hit]] | None] | None = None
+
+    def hits(self, norm: Normalised) -> dict[int, list[Hit]] | None:
+        last = self.last
+        if last is not None and last[0] is norm:
+            return last[1]
+        found = self.dispatch.run(norm, self.labels)
+        self.last = (norm, found)
+        return found
+
+
+_READER: _Reader | None = None
+
+
+def _reader() -> _Reader:
+    global _READER
+    if _READER is None:
+        _READER = _Reader()
+    return _READER
 
 
 def find_all(norm: Normalised) -> dict[str, list[Hit]]:
-    """Every concept's hits in one reply; concepts whose trigger words are absent are not run at all."""
-    wanted = CONCEPT_INDEX.candidates(norm)
-    return {name: (_run(regex, norm, name) if name in wanted else []) for name, regex in CONCEPTS.items()}
+    """Every concept's hits in one reply (an empty list for a concept that does not match)."""
+    reader = _reader()
+    found = reader.hits(norm)
+    if found is None:
+        wanted = CONCEPT_INDEX.candidates(norm)
+        return {name: (_run(regex, norm, name) if name in wanted else []) for name, regex in CONCEPTS.items()}
+    out: dict[str, list[Hit]] = {name: [] for name in CONCEPTS}
+    labels = reader.labels
+    for index, hits in found.items():
+        if index < len(out):
+            out[labels[index]] = list(hits)
+    return out
 
 
 def find(regex: Concept, norm: Normalised, concept: str = "") -> list[Hit]:
     """Every match of a compiled concept in a normalised reply, as token ranges."""
-    if regex.triggers is not None:
-        if not regex.may_match(norm.std_set, norm.key_set):
-            return []
-    return _run(regex, norm, concept)
+    reader = _reader()
+    index = reader.index.get(id(regex))
+    if index is not None and reader.concepts[index] is regex:
+        found = reader.hits(norm)
+        if found is None:
+            return _run(regex, norm, concept)
+        hits = found.get(index, [])
+        if hits and hits[0].concept != concept:
+            return [Hit(concept, h.first, h.last) for h in hits]
+        return list(hits)
+    if regex.triggers is not None and not regex.may_match(norm.std_set, norm.key_set):
+        return []
+    dispatch = regex._dispatch
+    if dispatch is None:
+        dispatch = regex._dispatch = _Dispatch([regex])
+    own = dispatch.run(norm, [concept])
+    if own is None:
+        return _run(regex, norm, concept)
+    return own.get(0, [])
 
 
 def _run(regex: Concept, norm: Normalised, concept: str) -> list[Hit]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from importlib.resources import files
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
+
+from bot.understand import cache
 
 BOUNDARY = "|"
 
@@ -87,39 +90,62 @@ class Normalised:
     key_set: frozenset[str] = frozenset()
 
 
+_WORDS_PATH = files("bot.understand") / "data" / "words.txt.gz"
+
+
+@lru_cache(maxsize=1)
+def word_list_digest() -> str:
+    """The SHA-256 of data/words.txt.gz: names what is derived from it in the start-up cache."""
+    return hashlib.sha256(_WORDS_PATH.read_bytes()).hexdigest()
+
+
 class _WordList:
     """The nb/nn/en dictionary words and their lemma keys (data/words.txt.gz, made by build_lemmas).
 
-    Kept as one sorted string searched by bisection: splitting 876 000 lines into a set costs more start-up
-    time than a reader spends on thousands of replies, and each word is looked up once (lru_cache below).
+    Kept as one sorted block of UTF-8 lines searched by bisection: splitting 876 000 lines into a set costs more
+    start-up time than a reader spends on thousands of replies, and each word is looked up once (lru_cache
+    below). UTF-8 sorts as code points do, so the bytes need no decoding. Decompressing the list takes most of
+    its load time: the decompressed bytes are kept in the user's cache (bot.understand.cache), named by a hash
+    of the compressed file.
     """
 
     def __init__(self) -> None:
-        self._blob: str | None = None
+        self._bytes: bytes | None = None
+        self._start = 0
 
-    def _load(self) -> str:
-        raw = gzip.decompress((files("bot.understand") / "data" / "words.txt.gz").read_bytes()).decode("utf-8")
-        header_end = raw.index("\n") + 1  # the first line names the versions the list was made from
-        return raw[header_end:]
+    @property
+    def _blob(self) -> str | None:
+        """The list's lines (without the header) as text, once loaded."""
+        return None if self._bytes is None else self._bytes[self._start :].decode("utf-8")
+
+    def _load(self) -> bytes:
+        name = f"words-{word_list_digest()[:32]}.txt"
+        raw = cache.load(name)
+        if raw is None:
+            raw = gzip.decompress(_WORDS_PATH.read_bytes())
+            cache.store(name, raw, replaces="words-", keep=2)
+        self._start = raw.index(b"\n") + 1  # the first line names the versions the list was made from
+        return raw
 
     def entry(self, word: str) -> str | None:
         """The list's line for `word` ("word", "word\tkey" or "word\tkey\t-"), None when absent."""
-        blob = self._blob
+        blob = self._bytes
         if blob is None:
-            blob = self._blob = self._load()
-        lo, hi = 0, len(blob)
+            blob = self._bytes = self._load()
+        wanted = word.encode("utf-8")
+        lo, hi = self._start, len(blob)
         # lo and hi are always line starts (or the end); every line ends with "\n".
         while lo < hi:
             mid = (lo + hi) // 2
-            newline = blob.rfind("\n", lo, mid)
+            newline = blob.rfind(b"\n", lo, mid)
             start = newline + 1 if newline >= 0 else lo
-            end = blob.find("\n", start)
+            end = blob.find(b"\n", start)
             line = blob[start:end]
-            tab = line.find("\t")
+            tab = line.find(b"\t")
             form = line if tab < 0 else line[:tab]
-            if form == word:
-                return line
-            if form < word:
+            if form == wanted:
+                return line.decode("utf-8")
+            if form < wanted:
                 lo = end + 1
             else:
                 hi = start
@@ -283,6 +309,61 @@ def tokenize(text: str) -> list[tuple[str, int, int, str]]:
     return out
 
 
+# Per dialect table (by identity: the tables are the lexicon's, read-only after import) and use_fuzzy, how
+# each word reads: a word's reading depends only on itself, whether a sentence starts at it and whether it
+# is the reply's first character, and words repeat across replies.
+_WordReading = tuple[tuple[str, bool], ...]
+_WORD_CACHES: dict[tuple[int, bool], tuple[dict[str, tuple[str, ...]], int, dict[tuple[str, bool, bool], _WordReading]]] = {}
+_WORD_CACHE_LIMIT = 1 << 16
+_PIECES: dict[tuple[str, bool], tuple[str, str]] = {}  # (std, looks like a name) -> (key, "std:key:f ")
+
+
+def _word_cache(dialect: dict[str, tuple[str, ...]], use_fuzzy: bool) -> dict[tuple[str, bool, bool], _WordReading]:
+    key = (id(dialect), use_fuzzy)
+    entry = _WORD_CACHES.get(key)
+    if entry is None or entry[0] is not dialect or entry[1] != len(dialect):
+        if len(_WORD_CACHES) >= 16:
+            _WORD_CACHES.clear()
+        entry = _WORD_CACHES[key] = (dialect, len(dialect), {})  # holding the table keeps its id unique
+    readings = entry[2]
+    if len(readings) >= _WORD_CACHE_LIMIT:
+        readings.clear()
+    return readings
+
+
+def _read_word(
+    raw: str, sentence_start: bool, first: bool, dialect: dict[str, tuple[str, ...]], use_fuzzy: bool
+) -> _WordReading:
+    """One word of a reply as (standard form, looks like a name) pairs: case, glued words, repeats, typos, dialect."""
+    if raw in _CASE_SENSITIVE:
+        return ((_CASE_SENSITIVE[raw], False),)
+    lowered = raw.translate(_APOSTROPHES).casefold()
+    # Capitalised inside a sentence ("jeg er ikke Ahmed") is a name even when a dictionary knows the word.
+    capitalised = raw[:1].isupper() and len(raw) >= 2 and raw[1:].islower() and not sentence_start
+    name_like = capitalised or (raw[:1].isupper() and not first and not is_dictionary_word(lowered))
+    name_like = name_like or (lowered.isalpha() and len(lowered) >= 3 and not is_dictionary_word(lowered))
+    glued = _GLUED_NEGATION.match(lowered)
+    if "-" in lowered and lowered not in VOCABULARY.known and lowered not in dialect:
+        # "NAV-tiltak" reads as its parts; a hyphenated name the lexicon knows ("7-eleven") stays whole.
+        parts = [p for p in lowered.split("-") if p]
+    elif glued:
+        parts = [glued.group(1), "ikke"]
+    else:
+        parts = _split_glued(lowered, dialect) if use_fuzzy else [lowered]
+    out: list[tuple[str, bool]] = []
+    for part in parts:
+        part = collapse_repeats(part)
+        mapped = dialect.get(part)
+        if mapped is None and use_fuzzy:
+            corrected = correct_typo(part)
+            mapped = dialect.get(corrected, (corrected,))
+        elif mapped is None:
+            mapped = (part,)
+        for std in mapped:
+            out.append((std, name_like and std == part))
+    return tuple(out)
+
+
 def normalise(
     text: str,
     dialect: dict[str, tuple[str, ...]],
@@ -291,64 +372,53 @@ def normalise(
     use_fuzzy: bool = True,
     norwegian: bool = False,
 ) -> Normalised:
-    """Turn a reply into tokens (with offsets into `text`) and the pattern string the matchers run on."""
+    """Turn a reply into tokens (with offsets into `text`) and the pattern string the matchers run on.
+
+    How each word reads is remembered per dialect table (by identity): pass the lexicon's tables, and change no
+    table after using it.
+    """
     text = unicodedata.normalize("NFC", text)
     words: list[tuple[str, int, int, bool] | None] = []  # None marks a clause boundary
-    question_ends: list[int] = []  # indexes into `words` of boundaries that close a question
+    question_ends: set[int] = set()  # indexes into `words` of boundaries that close a question
     sentence_start = True
     previous = ""
-    for kind, start, end, raw in tokenize(text):
-        before, previous = previous, raw.casefold()
-        if kind == "p" and raw == "." and before in _ABBREVIATIONS:
-            continue  # "St. Olavs", "ca. 3 uker": the full stop of an abbreviation ends no clause
+    readings = _word_cache(dialect, use_fuzzy)
+    for match in _TOKEN_RE.finditer(text):
+        kind = match.lastgroup or "o"
+        raw = match.group()
+        before, previous = previous, raw
+        if kind == "w":
+            start = match.start()
+            reading = readings.get((raw, sentence_start, start == 0))
+            if reading is None:
+                reading = readings[(raw, sentence_start, start == 0)] = _read_word(
+                    raw, sentence_start, start == 0, dialect, use_fuzzy
+                )
+            sentence_start = False
+            end = match.end()
+            for std, name_like in reading:
+                words.append((std, start, end, name_like))
+            continue
         if kind == "p":
+            if raw == "." and before.casefold() in _ABBREVIATIONS:
+                continue  # "St. Olavs", "ca. 3 uker": the full stop of an abbreviation ends no clause
             sentence_start = sentence_start or any(ch in raw for ch in ".!?\n")
             if "?" in raw:
-                question_ends.append(len(words))
+                question_ends.add(len(words))
             words.append(None)
             continue
         if kind == "d":
-            words.append((DATE_TOKEN, start, end, False))
+            words.append((DATE_TOKEN, match.start(), match.end(), False))
             sentence_start = False
             continue
-        if kind == "o":
-            meaning = emoji.get(raw)
-            if meaning is not None:
-                words.append((meaning, start, end, False))
-                # An emoji closes what came before it, like a full stop ("trudde det va skatten 😂 eg jobbar").
-                words.append(None)
-            elif raw == "?":
-                question_ends.append(len(words))
-                words.append(None)
-            continue
-        if raw in _CASE_SENSITIVE:
-            words.append((_CASE_SENSITIVE[raw], start, end, False))
-            sentence_start = False
-            continue
-        lowered = raw.translate(_APOSTROPHES).casefold()
-        # Capitalised inside a sentence ("jeg er ikke Ahmed") is a name even when a dictionary knows the word.
-        capitalised = raw[:1].isupper() and len(raw) >= 2 and raw[1:].islower() and not sentence_start
-        sentence_start = False
-        name_like = capitalised or (raw[:1].isupper() and start > 0 and not is_dictionary_word(lowered))
-        name_like = name_like or (lowered.isalpha() and len(lowered) >= 3 and not is_dictionary_word(lowered))
-        glued = _GLUED_NEGATION.match(lowered)
-        if "-" in lowered and lowered not in VOCABULARY.known and lowered not in dialect:
-            # "NAV-tiltak" reads as its parts; a hyphenated name the lexicon knows ("7-eleven") stays whole.
-            parts = [p for p in lowered.split("-") if p]
-        elif glued:
-            parts = [glued.group(1), "ikke"]
-        else:
-            parts = _split_glued(lowered, dialect) if use_fuzzy else [lowered]
-        for part in parts:
-            part = collapse_repeats(part)
-            mapped = dialect.get(part)
-            if mapped is None and use_fuzzy:
-                corrected = correct_typo(part)
-                mapped = dialect.get(corrected, (corrected,))
-            elif mapped is None:
-                mapped = (part,)
-            for std in mapped:
-                words.append((std, start, end, name_like and std == part))
+        meaning = emoji.get(raw)
+        if meaning is not None:
+            words.append((meaning, match.start(), match.end(), False))
+            # An emoji closes what came before it, like a full stop ("trudde det va skatten 😂 eg jobbar").
+            words.append(None)
+        elif raw == "?":
+            question_ends.add(len(words))
+            words.append(None)
     if norwegian:
         words = _restore_apocope(words, dialect)
     tokens: list[Token] = []
@@ -360,6 +430,10 @@ def normalise(
     position = 1
     clause = 0
     pending_boundary = False
+    last_std: str | None = None  # the std of the last token
+    pieces_of = _PIECES
+    if len(pieces_of) >= _WORD_CACHE_LIMIT:
+        pieces_of.clear()
     for index, item in enumerate(words):
         if item is None:
             if index in question_ends:
@@ -368,23 +442,27 @@ def normalise(
             continue
         std, start, end, name_like = item
         starts_clause = std in CLAUSE_WORDS or (
-            tokens and tokens[-1].std in _AND and std in _NEW_CLAUSE_AFTER_AND and not pending_boundary
+            last_std in _AND and std in _NEW_CLAUSE_AFTER_AND and not pending_boundary
         )
-        if (pending_boundary or starts_clause) and tokens:
+        if (pending_boundary or starts_clause) and last_std is not None:
             offsets.append(position)
             token_at.append(-1)
             pieces.append(BOUNDARY + " ")
             position += 2
             clause += 1
         pending_boundary = False
-        token = Token(std=std, key=word_key(std), start=start, end=end, name_like=name_like)
-        piece = f"{std}:{token.key}:{'N' if name_like else 'w'} "
+        cached = pieces_of.get((std, name_like))
+        if cached is None:
+            key = word_key(std)
+            cached = pieces_of[(std, name_like)] = (key, f"{std}:{key}:{'N' if name_like else 'w'} ")
+        key, piece = cached
         offsets.append(position)
         token_at.append(len(tokens))
         pieces.append(piece)
         position += len(piece)
-        tokens.append(token)
+        tokens.append(Token(std, key, start, end, name_like))
         clause_of.append(clause)
+        last_std = std
     return Normalised(
         tokens=tuple(tokens),
         clause_of=tuple(clause_of),
@@ -392,6 +470,6 @@ def normalise(
         string="".join(pieces),
         offsets=tuple(offsets),
         token_at=tuple(token_at),
-        std_set=frozenset(t.std for t in tokens),
-        key_set=frozenset(t.key for t in tokens),
+        std_set=frozenset([t.std for t in tokens]),
+        key_set=frozenset([t.key for t in tokens]),
     )

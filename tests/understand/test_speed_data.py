@@ -118,7 +118,10 @@ def test_the_reader_finds_each_line_of_the_list() -> None:
 
 def test_the_reader_knows_its_core_words_and_most_of_its_vocabulary() -> None:
     assert [w for w in CORE_WORDS if not is_dictionary_word(w)] == []
-    vocabulary = [w for w in lx.VOCABULARY.known | lx.VOCABULARY.protected if w == w.casefold()]
+    # Words of the word list's languages (nb, nn, en): the lexicon's urgency words in Polish, Arabic, Ukrainian,
+    # Turkish ... are spelt in letters of their own and are no typos of Norwegian words.
+    letters = set("abcdefghijklmnopqrstuvwxyzæøåéèêóòôüäö-'")
+    vocabulary = [w for w in lx.VOCABULARY.known | lx.VOCABULARY.protected if w == w.casefold() and set(w) <= letters]
     found = sum(WORD_LIST.entry(w) is not None for w in vocabulary)
     assert found >= 0.75 * len(vocabulary), f"only {found} of {len(vocabulary)} vocabulary words are in the list"
 
