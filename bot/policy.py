@@ -355,7 +355,8 @@ def _decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None =
                 reasons.append(f"states {ctx.answer} ({code}) by answering the question")
             else:
                 reasons.append(f"engages ({ctx.answer}) without a present activity: OTOV")
-        elif reading.activity_code:
+        elif reading.activity_code and not (reading.activity == "idle" and "decline_service" in intents):
+            # (Doing nothing is no activity that beats declining: "ingen skole, ingen jobb, ikke interessert" is OTNO.)
             code = reading.activity_code
             reasons.append(f"states {reading.activity} ({code}): {_words(reading, f'activity.{reading.activity}')}"
                            if reading.activity and not reading.activity.startswith("moved") and reading.activity != "abroad"

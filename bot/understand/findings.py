@@ -65,6 +65,7 @@ class Context:
 
     # The token range of each clause (clause numbers run 0, 1, 2 ... in reading order); see clause_ranges().
     clauses: Mapping[int, range] = field(default_factory=dict)
+    found: frozenset[str] = frozenset()  # the concepts with at least one hit
 
     def clause(self, hit: Hit) -> int:
         return self.norm.clause_of[hit.first]
@@ -114,8 +115,11 @@ def clause_ranges(clause_of: Iterable[int]) -> dict[int, range]:
 def evolve(found: Findings, **changes: object) -> Findings:
     """A copy of `found` with some fields changed (dataclasses.replace, without its per-call introspection)."""
     new = object.__new__(Findings)
+    setter = object.__setattr__
     for name in _FINDINGS_FIELDS:
-        object.__setattr__(new, name, changes[name] if name in changes else getattr(found, name))
+        setter(new, name, getattr(found, name))
+    for name, value in changes.items():
+        setter(new, name, value)
     return new
 
 

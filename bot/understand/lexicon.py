@@ -1,17 +1,21 @@
 """The reader's vocabularies: loaded once from data/lexicon*.yaml and compiled into regular expressions.
 
-Speed. Compiling all ~1 300 phrase patterns costs over a second, and most replies touch a few dozen of them, so
-a pattern is parsed (and checked) at import but compiled to a regex only the first time a reply could match it.
-Matching does not scan the reply with one big alternation per concept either: every match starts at a word
-that the first token of one of its patterns accepts (see `_Dispatch`), so each pattern is tried with `match`
-at exactly those words, in the order a `finditer` over the concept's whole alternation would try it. The
-results are those of that `finditer` (`Concept.regex`, kept for callers and as the fallback).
+Speed. Compiling all ~1 500 phrase patterns costs over a second, and a reply touches a few dozen of them, so a
+pattern is parsed (and checked) at import but compiled to a regex only the first time a reply could match it.
+Matching does not scan the reply with one big alternation per concept either: a match starts at a word that
+the first token of one of the concept's patterns accepts, and usually the next word is fixed too (`_Dispatch`),
+so each pattern is tried with `match` at exactly those words, in the order a `finditer` over the concept's
+whole alternation would try it. The results are those of that `finditer` (`Concept.regex`, kept for callers and
+as the fallback). The parsed lexicon and the unpacked word list are kept in the user's cache directory between
+processes (bot.understand.cache), named by a hash of everything they come from; regexes are compiled by
+`re.compile` in every process (no interpreter internals are relied on).
+
+Lint. `literal_patterns()` lists the patterns that spell out a long literal word sequence; an entry written
+{fixed: "<pattern>", why: "<reason>"} is such a literal on purpose.
 """
 
 from __future__ import annotations
 
-import _sre  # type: ignore[import-not-found]
-import atexit
 import bisect
 import contextlib
 import csv
@@ -20,7 +24,6 @@ import hashlib
 import marshal
 import re
 import sys
-from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -122,81 +125,8 @@ def _store_cache(concepts: dict[str, Concept], markers: list[Concept], words: se
     cache.store(_CACHE_NAME, payload, replaces="lexicon-")
 
 
-class _Regexes:
-    """Compiled pattern regexes kept from one process to the next.
-
-    `re.compile` parses a regex in Python, about a millisecond for a long pattern, and a reader compiles a few
-    hundred of them; the lexicon's regexes are the same in every process. So the compiled form (the code the C
-    matcher runs, made by the very steps of `re.compile`) is kept in the start-up cache next to the lexicon's
-    entry, and written when the process ends. It relies on CPython's internals (re._parser, re._compiler,
-    _sre.compile): the entry is named by the Python version, and on anything unexpected `re.compile` does it.
-    """
-
-    def __init__(self, lexicon: str | None) -> None:
-        code_size = getattr(_sre, "CODESIZE", 0)
-        self.name = (
-            f"regex-{lexicon.removeprefix('lexicon-').removesuffix('.bin')}-{getattr(_sre, 'MAGIC', 0)}.bin"
-            if lexicon else None
-        )
-        self.usable = bool(self.name) and code_size == array("I").itemsize and hasattr(_sre, "compile")
-        self.known: dict[str, tuple[Any, ...]] | None = None  # loaded on first use
-        self.new: dict[str, tuple[Any, ...]] = {}
-
-    def compile(self, source: str) -> re.Pattern[str]:
-        if self.usable:
-            try:
-                return self._compile(source)
-            except Exception:  # another Python's internals, a damaged entry: compile as usual from now on
-                self.usable = False
-        return re.compile(source)
-
-    def _compile(self, source: str) -> re.Pattern[str]:
-        if self.known is None:
-            self.known = self._load()
-            atexit.register(self.save)
-        found = self.known.get(source) or self.new.get(source)
-        if found is None:
-            # re._compiler.compile, step by step, keeping the code.
-            parsed = re._parser.parse(source, 0)  # type: ignore[attr-defined]
-            code = re._compiler._code(parsed, 0)  # type: ignore[attr-defined]
-            groupindex = dict(parsed.state.groupdict)
-            indexgroup: list[str | None] = [None] * parsed.state.groups
-            for group, index in groupindex.items():
-                indexgroup[index] = group
-            found = (parsed.state.flags, array("I", code).tobytes(), parsed.state.groups - 1, groupindex,
-                     tuple(indexgroup))
-            self.new[source] = found
-        flags, code_bytes, groups, groupindex, indexgroup = found
-        code_list = array("I", code_bytes).tolist()
-        compiled: re.Pattern[str] = _sre.compile(source, flags, code_list, groups, groupindex, indexgroup)
-        return compiled
-
-    def _load(self) -> dict[str, tuple[Any, ...]]:
-        payload = cache.load(self.name) if self.name else None
-        if payload is None:
-            return {}
-        try:
-            with _no_gc():
-                known = marshal.loads(payload)
-        except (EOFError, ValueError, TypeError):
-            return {}
-        return known if isinstance(known, dict) else {}
-
-    def save(self) -> None:
-        """Write what this process compiled, with what the entry held (when the process ends)."""
-        if not self.new or not self.usable or not self.name:
-            return
-        try:
-            merged = {**self._load(), **(self.known or {}), **self.new}
-            cache.store(self.name, marshal.dumps(merged), replaces="regex-", keep=4)
-            self.known, self.new = merged, {}
-        except Exception:  # noqa: S110 - at exit, a cache that cannot be written is no cache
-            pass
-
-
 _CACHE_NAME = _cache_name()
 _CACHED = _load_cache(_CACHE_NAME)
-_REGEXES = _Regexes(_CACHE_NAME)
 _RAW: dict[str, Any] = _CACHED[0] if _CACHED is not None else _load_yaml("lexicon.yaml")
 _PRIVATE: dict[str, Any] = _CACHED[1] if _CACHED is not None else _load_yaml("lexicon_private_schools.yaml")
 
@@ -826,7 +756,7 @@ class Concept:
         compiled = self._compiled[index]
         if compiled is None:
             try:
-                compiled = _REGEXES.compile(_emit(self._parsed[index]))
+                compiled = re.compile(_emit(self._parsed[index]))
             except (LexiconError, re.error) as exc:
                 raise self._error(index, exc) from exc
             self._compiled[index] = compiled

@@ -26,6 +26,7 @@ DERIVED_CUES: dict[str, str] = {
     "crying_figure": "urgency: a trivial subject ('skolen dreper meg') with a crying-laughing emoji",
     "service_refusal": "urgency: 'orker ikke' with a word for our service ('opplegg', 'oppfølging')",
     "present_activity": "settle: any activity stated as the present",
+    "negated_risk": "urgency: a one-word risk term with a negation just before it ('ikke voldelig')",
     "past_death": "urgency: someone else's life taken, in the past tense ('tok sitt eget liv')",
     "third_person_only": "urgency: the clause names another person and not the writer",
     "about_applications": "opt_out: the clause is about the youth's applications",
@@ -151,15 +152,18 @@ def cancelled_by(
 
 
 def combinations(
-    hits: Mapping[str, Sequence[Hit]], clause_of: Sequence[int], table: Table = TABLE
+    hits: Mapping[str, Sequence[Hit]], clause_of: Sequence[int], table: Table = TABLE,
+    present: frozenset[str] | None = None,
 ) -> list[tuple[CombineRow, tuple[Hit, ...]]]:
     """Every combination row whose concepts are all present, each by words of its own (in one clause when
     `within: clause`)."""
     found: list[tuple[CombineRow, tuple[Hit, ...]]] = []
     for row in table.combine:
-        parts = [list(hits.get(name, ())) for name in row.all]
-        if not all(parts):
+        if present is not None and not present.issuperset(row.all):
+            continue  # `present`: the concepts with hits, when the caller knows them (a cheap pre-check)
+        if not all(hits.get(name) for name in row.all):
             continue
+        parts = [list(hits[name]) for name in row.all]
         if row.within == "reply":
             # Each concept by words of its own: "hoppe" is no method and its own thought at once.
             chosen: list[Hit] = []

@@ -35,9 +35,11 @@ _APOSTROPHES = str.maketrans({"’": "'", "´": "'", "`": "'"})
 _ABBREVIATIONS = frozenset({"st", "sta", "dr", "ca", "kl", "nr", "mht", "evt", "bl.a", "mr", "mrs", "ms"})
 _REPEATS = re.compile(r"(\w)\1{2,}")
 # "jobber'kke", "e'kke", "ka'kke": the Norwegian negation glued to the word before it.
-_GLUED_NEGATION = re.compile(r"^(\w+)'(?:i?kke|kkje|tj)$")
+_GLUED_NEGATION = re.compile(r"^(\w+)'(?:i?kke|kkje|kje|tj)$")
 # Words after which a new clause starts: a contrast or a reason usually brings its own verb and negation.
 CLAUSE_WORDS = frozenset({"men", "but", "fordi", "because", "though", "tho", "however", "selv om", "siden"})
+_NOW = frozenset({"nå", "now"})
+_THAT = frozenset({"som", "that"})
 # After "og"/"and" these start a new clause: a new subject, or a modal verb that turns the rest into a plan.
 _NEW_CLAUSE_AFTER_AND = frozenset(
     {"jeg", "han", "hun", "vi", "de", "i", "he", "she", "we", "they", "det", "dere", "skal", "vil", "håper",
@@ -46,7 +48,9 @@ _NEW_CLAUSE_AFTER_AND = frozenset(
      "klarer", "orker", "greier", "kan", "må",
      # A second present verb starts its own predicate: "jobber på X og tar fagbrev til våren" (the plan is the
      # certificate's, not the job's).
-     "tar", "driver", "studerer", "bor"}
+     "tar", "driver", "studerer", "bor",
+     # A present activity after an ended one: "har slutta på skulen og jobbar no på ein byggjeplass".
+     "jobber", "jobbar", "jobbe", "står", "går", "work", "works", "working"}
 )
 _AND = frozenset({"og", "and", "å"})
 # Words after which an infinitive follows: the infinitive marker and the modal verbs (dialect-normalised).
@@ -443,7 +447,7 @@ def normalise(
         std, start, end, name_like = item
         starts_clause = std in CLAUSE_WORDS or (
             last_std in _AND and std in _NEW_CLAUSE_AFTER_AND and not pending_boundary
-        )
+        ) or (last_std in _NOW and std in _THAT)  # "trenger dem ikke nå som jeg har jobb": a reason of its own
         if (pending_boundary or starts_clause) and last_std is not None:
             offsets.append(position)
             token_at.append(-1)

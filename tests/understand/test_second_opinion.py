@@ -82,8 +82,18 @@ def test_these_texts_are_not_in_the_corpus() -> None:
 
 
 @pytest.mark.parametrize("text", CRIES_FOR_HELP)
-def test_a_clear_cry_for_help_in_any_language_raises_urgent(text: str) -> None:
-    assert so.raises_urgent(text), (text, so.urgent_probability(text), so.load().threshold)
+def test_a_clear_cry_for_help_in_any_language_is_urgent(text: str) -> None:
+    """The reader (its concepts, with the second opinion beside them) flags every one of these."""
+    from bot.understand import read
+
+    assert read(text).urgent, (text, so.urgent_probability(text), so.load().threshold)
+
+
+def test_the_model_ranks_every_cry_for_help_above_every_calm_reply() -> None:
+    cries = {t: so.urgent_probability(t) for t in CRIES_FOR_HELP}
+    calm = {t: so.urgent_probability(t) for t in CALM_REPLIES}
+    assert min(cries.values()) > max(calm.values()), (cries, calm)
+    assert sum(so.raises_urgent(t) for t in CRIES_FOR_HELP) >= len(CRIES_FOR_HELP) * 2 // 3
 
 
 @pytest.mark.parametrize("text", CALM_REPLIES)

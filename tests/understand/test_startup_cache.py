@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import stat
 import subprocess
 import sys
@@ -37,7 +36,6 @@ replies = ["jeg jobber på Rema og går på skolen", "ikke send flere meldinger"
 readings = [repr(read(r, county="Oslo")) for r in replies]
 print(json.dumps({
     "cached": lx._CACHED is not None,
-    "regexes_from_cache": len(lx._REGEXES.known or {}),
     "state": state,
     "vocabulary": sorted(lx.VOCABULARY.known),
     "readings": readings,
@@ -108,8 +106,7 @@ def test_the_reader_is_the_same_without_a_cache_with_a_new_one_and_from_it(tmp_p
     first = _child({"OT_OUTREACH_CACHE_DIR": str(tmp_path)})
     again = _child({"OT_OUTREACH_CACHE_DIR": str(tmp_path)})
     assert not without["cached"] and not first["cached"] and again["cached"]
-    assert not without["regexes_from_cache"] and not first["regexes_from_cache"] and again["regexes_from_cache"]
-    assert {p.name.split("-")[0] for p in tmp_path.iterdir()} == {"lexicon", "words", "regex"}
+    assert {p.name.split("-")[0] for p in tmp_path.iterdir()} == {"lexicon", "words"}
     for other in (first, again):
         assert other["state"] == without["state"]
         assert other["vocabulary"] == without["vocabulary"]
@@ -133,29 +130,3 @@ def test_an_unwritable_cache_directory_changes_nothing(tmp_path: Path) -> None:
         finally:
             folder.chmod(stat.S_IRWXU)
         assert read_only["readings"] == without["readings"]
-
-
-def test_a_regex_made_from_its_kept_code_is_the_regex(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.understand import lexicon as lx
-    from bot.understand.text import normalise
-
-    monkeypatch.setenv("OT_OUTREACH_CACHE_DIR", str(tmp_path))
-    sources = [lx._emit(tokens) for concept in list(lx.CONCEPTS.values())[::4] for tokens in concept._parsed[:6]]
-    first = lx._Regexes("lexicon-test.bin")
-    made = [first.compile(source) for source in sources]
-    assert first.usable and len(first.new) == len(set(sources))
-    first.save()
-    again = lx._Regexes("lexicon-test.bin")
-    kept = [again.compile(source) for source in sources]
-    assert again.usable and again.known and not again.new
-    norms = [normalise(text, lx.DIALECT_NORWEGIAN, lx.EMOJI, norwegian=True) for text in (
-        "jeg jobber på Rema og går på skolen", "ikke send flere meldinger takk", "har flytta til Bergen, bor der no",
-        "vil ikke ha oppfølging | er innlagt", "mamma sier du har feil nummer")]
-    for source, a, b in zip(sources, made, kept, strict=True):
-        reference = re.compile(source)
-        assert a.pattern == b.pattern == reference.pattern and a.flags == b.flags == reference.flags
-        assert a.groups == b.groups == reference.groups
-        for norm in norms:
-            for position in norm.offsets:
-                spans = [(m.span() if m else None) for m in (r.match(norm.string, position) for r in (a, b, reference))]
-                assert spans[0] == spans[1] == spans[2], source

@@ -161,7 +161,14 @@ def _measures(ctx: Context, hits: dict[str, list[Hit]], claims: list[Claim], pre
         present.setdefault("idle", first)
 
 
+# Every concept this stage reads: when none has a hit, the reply states no activity.
+_INPUTS = (*ACTIVITY_CODES, "institution", "institution_if_staying", "school_by_name", "child_mentioned",
+           "measure", "nav_specific", "starts_soon")
+
+
 def activities(ctx: Context, found: Findings) -> Findings:
+    if ctx.found.isdisjoint(_INPUTS):
+        return found
     hits = concept_hits(ctx)
     cue_hits = cues(ctx, hits)
     claims: list[Claim] = list(found.claims)

@@ -31,6 +31,8 @@ def stated_adult_age(ctx: Context) -> Hit | None:
 
 
 def identity(ctx: Context, found: Findings) -> Findings:
+    if not ctx.hits["wrong_number"] and found.speaker != "other" and not any(t.std.isdigit() for t in ctx.norm.tokens):
+        return found
     intents = list(found.intents)
     evidence = list(found.evidence)
     decided = dict(found.decided_by)

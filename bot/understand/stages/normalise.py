@@ -21,5 +21,7 @@ def normalise_reply(text: str, *, sender: str = "youth", age: int | None = None,
         "past": lx.find(lx.PAST, norm, "past"),
         "joke": lx.find(lx.JOKE, norm, "joke"),
     }
+    hits = lx.find_all(norm)
     return Context(text=text, sender=sender, age=age, county=county, language=language, norm=norm,
-                   hits=lx.find_all(norm), markers=markers, clauses=clause_ranges(norm.clause_of))
+                   hits=hits, markers=markers, clauses=clause_ranges(norm.clause_of),
+                   found=frozenset(name for name, found in hits.items() if found))

@@ -64,6 +64,8 @@ def cues(ctx: Context) -> dict[str, list[Hit]]:
 
 
 def opt_out(ctx: Context, found: Findings) -> Findings:
+    if not ctx.hits["opt_out"] and not ctx.hits["resume"] and not bare_stop(ctx):
+        return found
     cue_hits = {**ctx.hits, **cues(ctx)} if ctx.hits["opt_out"] else ctx.hits
     kept: list[Hit] = []
     dropped: list[Cancelled] = []

@@ -11,6 +11,8 @@ PLAIN_INTENTS = ("decline_service", "question", "privacy_objection", "hostility"
 
 
 def requests(ctx: Context, found: Findings) -> Findings:
+    if not ctx.hits["help_request"] and not any(ctx.hits[name] for name in PLAIN_INTENTS):
+        return found
     intents = list(found.intents)
     evidence = list(found.evidence)
     decided = dict(found.decided_by)

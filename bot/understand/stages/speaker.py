@@ -14,6 +14,8 @@ SPEAKERS: dict[str, tuple[str, str]] = {
 
 
 def speaker(ctx: Context, found: Findings) -> Findings:
+    if not (ctx.hits["auto_reply"] or any(ctx.hits[name] for name in SPEAKERS)):
+        return found
     intents = list(found.intents)
     evidence = list(found.evidence)
     decided = dict(found.decided_by)

@@ -34,7 +34,7 @@ _THIRD_PERSON = frozenset(
     "han hun ho hen ham henne dem de dei he she him they them".split()
     + [w.lstrip("=") for w in lx.GROUPS.get("parent", "").split("|") + lx.GROUPS.get("relative", "").split("|")]
 ) - _FIRST_PERSON
-PENDING = frozenset({"urgent.gone", "urgent.subject"})
+PENDING = frozenset({"urgent.gone", "urgent.subject", "urgent.giveaway"})
 _PAST_TAKE = frozenset({"tok", "tatt", "took", "taken"})
 _SERVICE_WORDS = frozenset(
     "opplegg opplegget tilbud tilbudet tilbod oppfølging hjelp hjelpa møte møter program programmet veiledning "
@@ -59,6 +59,20 @@ def _third_person_only(ctx: Context, hits: list[Hit]) -> list[Hit]:
     return out
 
 
+def _negated_terms(ctx: Context) -> list[Hit]:
+    """One-word risk terms ("voldelig", "suicidal") with a negation up to three words before, in their clause."""
+    negations = ctx.markers["negation"]
+    if not negations:
+        return []
+    out: list[Hit] = []
+    for name in ("urgent", "urgent_risk_harm", "urgent_risk_life", "urgent_weak"):
+        for h in ctx.hits[name]:
+            if h.first == h.last and any(ctx.clause(n) == ctx.clause(h) and 0 < h.first - n.last <= 3
+                                         for n in negations):
+                out.append(h)
+    return out
+
+
 def cues(ctx: Context) -> dict[str, list[Hit]]:
     """The cues the table's urgency rows test: concepts, markers, and the ones this stage derives."""
     hits, norm = ctx.hits, ctx.norm
@@ -70,24 +84,40 @@ def cues(ctx: Context) -> dict[str, list[Hit]]:
         "crying_figure": list(hits["urgent_figure_subject"]) if sad else [],
         "service_refusal": refusals,
         "third_person_only": _third_person_only(ctx, hits["urgent_risk_life"]),
+        "negated_risk": _negated_terms(ctx),
         "past_death": [h for h in hits["urgent_other_life"] if ctx.norm.tokens[h.first].std in _PAST_TAKE],
     }
 
 
+# A concept whose words alone stand as a cry for help, and the kind of finding it gives (precedence.yaml names the
+# kinds: each has its own cancellation rows).
+SINGLE_KINDS: dict[str, str] = {
+    "urgent_risk_life": "urgent.risk_life",
+    "urgent_risk_harm": "urgent.risk_harm",
+    "urgent_farewell": "urgent.farewell",
+    "urgent_gone": "urgent.gone",
+    "urgent_other_life": "urgent.other_life",
+    "urgent_homeless": "urgent.homeless",
+}
+
+
 def candidates(ctx: Context) -> list[Finding]:
     hits = ctx.hits
-    subjects = hits["urgent_figure_subject"]
+    # A trivial subject: a fixed figure phrase ("skolen dreper meg"), or its word up to three words before a phrase
+    # in the same clause ("sjefen har tatt livet av meg").
+    subjects = hits["urgent_figure_subject"] + [
+        Hit("subject", w.first, h.last) for w in hits["trivial_subject_word"] for h in hits["urgent"] + hits["urgent_weak"]
+        if ctx.clause(w) == ctx.clause(h) and 0 < h.first - w.last <= 3
+    ]
+    # Phrases: plain ("urgent") or soft ("urgent_weak"); either with a trivial subject waits for the activities.
     found = [Finding("urgent.subject" if overlaps(h, subjects) else "urgent.phrase", "urgency", (h,))
              for h in hits["urgent"]]
     found += [Finding("urgent.subject" if overlaps(h, subjects) else "urgent.weak", "urgency", (h,))
               for h in hits["urgent_weak"]]
-    found += [Finding("urgent.risk_life", "urgency", (h,)) for h in hits["urgent_risk_life"]]
-    found += [Finding("urgent.risk_harm", "urgency", (h,)) for h in hits["urgent_risk_harm"]]
-    found += [Finding("urgent.farewell", "urgency", (h,)) for h in hits["urgent_farewell"]]
-    found += [Finding("urgent.gone", "urgency", (h,)) for h in hits["urgent_gone"]]
-    found += [Finding("urgent.other_life", "urgency", (h,)) for h in hits["urgent_other_life"]]
-    found += [Finding("urgent.homeless", "urgency", (h,)) for h in hits["urgent_homeless"]]
-    for row, parts in combinations(hits, ctx.norm.clause_of):
+    for name, kind in SINGLE_KINDS.items():
+        if name in ctx.found:
+            found += [Finding(kind, "urgency", (h,)) for h in hits[name]]
+    for row, parts in combinations(hits, ctx.norm.clause_of, present=ctx.found):
         if row.gives.startswith("urgent."):
             found.append(Finding(row.gives, "urgency", parts))
     return found
@@ -115,8 +145,11 @@ def finding_evidence(ctx: Context, f: Finding) -> list[Evidence]:
 
 
 def urgency(ctx: Context, found: Findings) -> Findings:
-    cue_hits = cues(ctx)
     all_found = candidates(ctx)
+    touched = not ctx.found.isdisjoint(TOUCH_CONCEPTS)
+    if not all_found and not touched and not (ctx.norm.tokens and second_opinion.raises_urgent(ctx.text)):
+        return found  # nothing of risk in the reply, and the second opinion agrees
+    cue_hits = cues(ctx)
     # "Being gone soon" and "school is killing me" wait for the activities (a trip, a job, still going to school
     # explain them): settled in the reader's last step, with the cues of this stage.
     kept, dropped = settle([f for f in all_found if f.kind not in PENDING], cue_hits, ctx.norm.clause_of)
