@@ -367,9 +367,16 @@ def _parse(pattern: str) -> _Parsed:
     return parsed
 
 
+_NOT_SYNTAX = re.compile(r"[?+{}]$|^\(|\)$")
+
+
 def _parse_new(pattern: str) -> _Parsed:
     out: list[tuple[Any, ...]] = []
     for raw_token in split_pattern(pattern):
+        if _NOT_SYNTAX.search(raw_token) and _group_alternatives(raw_token) is None and not _GAP.match(raw_token):
+            # "(=a|=b)?" is no syntax of ours (no optional tokens): it would silently match something else.
+            raise LexiconError(f"token {raw_token!r} in pattern {pattern!r} is not pattern syntax: write the "
+                               "pattern twice, or use a gap ..(0-1)")
         group = _group_alternatives(raw_token)
         if group is not None:
             out.append((_GROUP, tuple(_parse(alt) for alt in group)))

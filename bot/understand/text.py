@@ -39,6 +39,8 @@ _GLUED_NEGATION = re.compile(r"^(\w+)'(?:i?kke|kkje|kje|tj)$")
 # Words after which a new clause starts: a contrast or a reason usually brings its own verb and negation.
 CLAUSE_WORDS = frozenset({"men", "but", "fordi", "because", "though", "tho", "however", "selv om", "siden"})
 _NOW = frozenset({"nå", "now"})
+# After a number's full stop, a lower-case word: the number is an ordinal ("i 10. klasse", "14. etasje").
+_ORDINAL_NEXT = re.compile(r" ?[a-zæøå]")
 _THAT = frozenset({"som", "that"})
 # After "og"/"and" these start a new clause: a new subject, or a modal verb that turns the rest into a plan.
 _NEW_CLAUSE_AFTER_AND = frozenset(
@@ -406,6 +408,8 @@ def normalise(
         if kind == "p":
             if raw == "." and before.casefold() in _ABBREVIATIONS:
                 continue  # "St. Olavs", "ca. 3 uker": the full stop of an abbreviation ends no clause
+            if raw == "." and before.isdigit() and len(before) <= 2 and _ORDINAL_NEXT.match(text, match.end()):
+                continue  # "10. klasse", "14. etasje", "1. august": an ordinal number, not the end of a clause
             sentence_start = sentence_start or any(ch in raw for ch in ".!?\n")
             if "?" in raw:
                 question_ends.add(len(words))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot.understand import lexicon as lx
+from bot.understand.lexicon import LexiconError, compile_pattern
 from bot.understand.text import normalise
 
 # (pattern, is a long literal word sequence, why)
@@ -127,3 +128,9 @@ def test_lexicon_has_no_long_literal_sequences() -> None:
         f"{len(found)} lexicon patterns spell out a literal word sequence; generalise them (alternatives, plain "
         "words, %groups, gaps) or mark them {fixed: <pattern>, why: <reason>}:\n" + listing
     )
+
+
+@pytest.mark.parametrize("pattern", ["(=a|=b)? =c", "=a+ =b", "(=a =b"])
+def test_a_token_that_is_no_pattern_syntax_is_an_error(pattern: str) -> None:
+    with pytest.raises(LexiconError):
+        compile_pattern(pattern)

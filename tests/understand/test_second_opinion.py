@@ -47,7 +47,7 @@ def test_the_model_loads_with_its_header() -> None:
     assert 0.5 <= model.threshold < 1.0
     assert model.char and model.word
     cv = model.header["cv"]
-    assert cv["precision"] >= cv["target_precision"] == 0.97
+    assert cv["precision"] >= cv["target_precision"] == 0.99
     assert 0.0 < cv["recall"] <= 1.0
     assert model.header["features"] == so.FEATURE_SETTINGS
 
@@ -93,7 +93,7 @@ def test_the_model_ranks_every_cry_for_help_above_every_calm_reply() -> None:
     cries = {t: so.urgent_probability(t) for t in CRIES_FOR_HELP}
     calm = {t: so.urgent_probability(t) for t in CALM_REPLIES}
     assert min(cries.values()) > max(calm.values()), (cries, calm)
-    assert sum(so.raises_urgent(t) for t in CRIES_FOR_HELP) >= len(CRIES_FOR_HELP) * 2 // 3
+    assert sum(so.raises_urgent(t) for t in CRIES_FOR_HELP) >= len(CRIES_FOR_HELP) // 2
 
 
 @pytest.mark.parametrize("text", CALM_REPLIES)

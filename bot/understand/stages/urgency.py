@@ -59,18 +59,35 @@ def _third_person_only(ctx: Context, hits: list[Hit]) -> list[Hit]:
     return out
 
 
+_RISK_NAMES = ("urgent", "urgent_risk_harm", "urgent_risk_life", "urgent_weak")
+# Words that may stand between a negation and the risk it negates: "har ikke tenkt å ta livet av meg".
+_BETWEEN = frozenset("tenkt tenker tenkte planer planlegger å om på noe noen going planning to thinking about of "
+                     "har have am er e".split())
+
+
 def _negated_terms(ctx: Context) -> list[Hit]:
-    """One-word risk terms ("voldelig", "suicidal") with a negation up to three words before, in their clause."""
+    """Risk words negated just before, in their clause: "ikke voldelig", "har ikke tenkt å ta livet av meg"."""
     negations = ctx.markers["negation"]
     if not negations:
         return []
     out: list[Hit] = []
-    for name in ("urgent", "urgent_risk_harm", "urgent_risk_life", "urgent_weak"):
+    for name in _RISK_NAMES:
         for h in ctx.hits[name]:
-            if h.first == h.last and any(ctx.clause(n) == ctx.clause(h) and 0 < h.first - n.last <= 3
-                                         for n in negations):
-                out.append(h)
+            for n in negations:
+                if ctx.clause(n) != ctx.clause(h) or not 0 < h.first - n.last <= 3:
+                    continue
+                if h.first == h.last or all(w in _BETWEEN for w in ctx.words(n.last + 1, h.first - 1)):
+                    out.append(h)
+                    break
     return out
+
+
+def _recovered_past(ctx: Context) -> list[Hit]:
+    """Risk words in a clause told in the past, when the reply says the writer is better, safe or helped now."""
+    if not ctx.hits["recovered"]:
+        return []
+    past = {ctx.clause(m) for name in ("past", "ended") for m in ctx.markers[name]}
+    return [h for name in _RISK_NAMES for h in ctx.hits[name] if ctx.clause(h) in past]
 
 
 def cues(ctx: Context) -> dict[str, list[Hit]]:
@@ -85,6 +102,7 @@ def cues(ctx: Context) -> dict[str, list[Hit]]:
         "service_refusal": refusals,
         "third_person_only": _third_person_only(ctx, hits["urgent_risk_life"]),
         "negated_risk": _negated_terms(ctx),
+        "recovered_past": _recovered_past(ctx),
         "past_death": [h for h in hits["urgent_other_life"] if ctx.norm.tokens[h.first].std in _PAST_TAKE],
     }
 
@@ -104,10 +122,11 @@ SINGLE_KINDS: dict[str, str] = {
 def candidates(ctx: Context) -> list[Finding]:
     hits = ctx.hits
     # A trivial subject: a fixed figure phrase ("skolen dreper meg"), or its word up to three words before a phrase
-    # in the same clause ("sjefen har tatt livet av meg").
+    # in the same clause ("sjefen har tatt livet av meg") or two after it ("dreper meg den bussen").
     subjects = hits["urgent_figure_subject"] + [
-        Hit("subject", w.first, h.last) for w in hits["trivial_subject_word"] for h in hits["urgent"] + hits["urgent_weak"]
-        if ctx.clause(w) == ctx.clause(h) and 0 < h.first - w.last <= 3
+        Hit("subject", min(w.first, h.first), max(w.last, h.last))
+        for w in hits["trivial_subject_word"] for h in hits["urgent"] + hits["urgent_weak"]
+        if ctx.clause(w) == ctx.clause(h) and (0 < h.first - w.last <= 3 or 0 < w.first - h.last <= 2)
     ]
     # Phrases: plain ("urgent") or soft ("urgent_weak"); either with a trivial subject waits for the activities.
     found = [Finding("urgent.subject" if overlaps(h, subjects) else "urgent.phrase", "urgency", (h,))
