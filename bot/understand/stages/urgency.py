@@ -103,6 +103,8 @@ def cues(ctx: Context) -> dict[str, list[Hit]]:
         "third_person_only": _third_person_only(ctx, hits["urgent_risk_life"]),
         "negated_risk": _negated_terms(ctx),
         "recovered_past": _recovered_past(ctx),
+        # "planlegger begravelsen min lol. nei seriøst": a serious marker takes back the joke.
+        "joke": [] if hits["serious_marker"] else ctx.markers["joke"],
         "past_death": [h for h in hits["urgent_other_life"] if ctx.norm.tokens[h.first].std in _PAST_TAKE],
     }
 
