@@ -21,6 +21,7 @@ from bot.understand.stages.urgency import cues as urgency_cues
 
 __all__ = ["ACTIVITY_CODES", "Claim", "Evidence", "Reading", "read"]
 
+_NO_EXPLANATION = frozenset({"idle", "pregnant", "completed"})
 # Confidence: what the figures mean (policy applies a change only at >= 0.7 and escalates below it).
 SURE = 0.9  # urgent, or a present activity with its own code
 READ = 0.75  # understood, nothing to contradict it (an acknowledgement, a question, OTOV)
@@ -64,10 +65,13 @@ def _settle_pending(ctx: Context, found: Findings) -> Findings:
     """Urgency that waits for the activities: being gone soon, a trivial subject "killing" the writer. They stand
     unless a trip, a move, an activity or a joke explains them (precedence.yaml)."""
     gone = [f for f in found.urgent if f.kind in PENDING]
+    if not gone and not found.risk:
+        return found
     others = tuple(f for f in found.urgent if f.kind not in PENDING)
     # The activity must be more than the subject's own word ("jobben tar livet av meg" states no job).
     subjects = ctx.hits["urgent_figure_subject"]
-    activities = [h for h in found.present.values() if not overlaps(h, subjects)]
+    # ... and doing nothing explains nothing ("har ikke lyst på noe nå" is no reason to be gone).
+    activities = [h for name, h in found.present.items() if name not in _NO_EXPLANATION and not overlaps(h, subjects)]
     cue_hits = {**urgency_cues(ctx), "present_activity": activities}
     risk = tuple(f for f in found.risk if cancelled_by(f.kind, f.hits[0], cue_hits, ctx.norm.clause_of) is None)
     found = evolve(found, risk=risk)

@@ -22,7 +22,10 @@ BOUNDARY = "|"
 _MONTHS = r"(?:jan|feb|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|des|dec)"
 _TOKEN_RE = re.compile(
     r"(?P<d>\b\d{1,2}\.(?:\d{1,2}\.?(?:\d{2,4})?\b|(?=\s?" + _MONTHS + r")))"
-    r"|(?P<w>[^\W_]+(?:['’´`-][^\W_]+)*)|(?P<p>[.!?;:,\n…]+|\s[-–—]\s)|(?P<o>[^\s\w])",
+    # A word keeps its combining marks (Thai, Devanagari, Arabic vowel signs are no word characters to `re`).
+    r"|(?P<w>[^\W_][^\W_\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0900-\u0903\u093a-\u094f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]*"
+    r"(?:[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0900-\u0903\u093a-\u094f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]+[^\W_]*)*"
+    r"(?:['’´`-][^\W_]+)*)|(?P<p>[.!?;:,\n…]+|\s[-–—]\s)|(?P<o>[^\s\w])",
     re.UNICODE | re.IGNORECASE,
 )
 DATE_TOKEN = "tt_date"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.understand import lexicon as lx
 from bot.understand.findings import Cancelled, Claim, Context, Finding, Findings, evolve, inside, overlaps
 from bot.understand.lexicon import Hit
-from bot.understand.precedence import cancelled_by
+from bot.understand.precedence import TABLE, cancelled_by
 from bot.understand.stages.tense import NO_TIME, status
 
 # Activity concepts of the lexicon and the status code each claims when it is the present.
@@ -50,6 +50,37 @@ _THIRD_PERSON = frozenset(
 ) - _FIRST_PERSON
 
 
+# The concepts this stage reads: its own, and the cues of every table row about an activity (a short dict is
+# cheaper to copy and merge than all of the lexicon's hits).
+_READS: tuple[str, ...] = tuple(dict.fromkeys([
+    *ACTIVITY_CODES, "institution", "institution_if_staying", "school_by_name", "ack_phrase", "work_extent",
+    "illness_minor", "job_seeking", "unpaid", "no_income", "joke_job", "job_over", "help_request", "starts_soon",
+    "released", "child_mentioned", "home_with_them", "measure", "nav_specific", "nav_ref", "county_ref",
+    "municipality_ref",
+    *(cue for row in TABLE.cancel if any(k.startswith("activity.") for k in row.cancels)
+      for cue in row.cues if cue in lx.CONCEPTS),
+]))
+
+
+# A simple past of an activity verb is over ("jobbet litt på Rema"), unless a perfect ("har jobbet der siden mars")
+# or a word of the present in the clause ("jobba der i fjor og er der fortsatt") says it goes on.
+_PAST_VERBS = frozenset("jobbet jobba jobbede arbeidet arbeida arbeidde worked gikk gjekk went attended".split())
+_PERFECT = frozenset("har have has hev".split())
+_STILL = frozenset("nå no now fortsatt framleis still enda ennå fremdeles currently".split())
+
+
+def _past_tense(hit: Hit, ctx: Context) -> bool:
+    tokens = ctx.norm.tokens
+    span = ctx.clause_range(ctx.clause(hit))
+    verb = next((i for i in range(hit.first, max(span.start, hit.first - 4) - 1, -1) if tokens[i].std in _PAST_VERBS),
+                None)  # the hit's own word, or the verb just before a workplace ("jobbet litt på Rema")
+    if verb is None:
+        return False
+    if verb > 0 and tokens[verb - 1].std in _PERFECT or verb > 1 and tokens[verb - 2].std in _PERFECT:
+        return False
+    return not any(tokens[i].std in _STILL for i in ctx.clause_range(ctx.clause(hit)))
+
+
 def _workplace(hit: Hit, work: list[Hit], ctx: Context, reach: int = 3) -> bool:
     """The place just after a work phrase in the same clause is where the youth works."""
     return any(ctx.clause(w) == ctx.clause(hit) and 0 <= hit.first - w.last <= reach for w in work)
@@ -82,7 +113,7 @@ def _staying_there(hit: Hit, ctx: Context) -> bool:
 
 def concept_hits(ctx: Context) -> dict[str, list[Hit]]:
     """The activity hits, with institutions by name and schools by name folded into their concepts."""
-    hits = dict(ctx.hits)
+    hits = {name: ctx.hits[name] for name in _READS}
     # Hospitals, prisons and treatment places by name (data/institutions.csv); a name that is also a place or a
     # word ("Ila", "Ullevål") counts only beside a verb of staying there ("ligger på Ullevål", "soner på Ila").
     staying = [h for h in hits["institution_if_staying"] if _staying_there(h, ctx)]
@@ -91,7 +122,7 @@ def concept_hits(ctx: Context) -> dict[str, list[Hit]]:
         if not overlaps(h, hits["illness_blocking"])
     ]
     if hits["school_by_name"]:
-        others = [h for name, found in hits.items() if found and name not in ("school_by_name", "moved") for h in found]
+        others = [h for name, found in ctx.hits.items() if found and name not in ("school_by_name", "moved") for h in found]
         hits["school"] = hits["school"] + [
             h for h in hits["school_by_name"] if not any(o.first <= h.last <= o.last for o in others)
         ]
@@ -197,6 +228,8 @@ def activities(ctx: Context, found: Findings) -> Findings:
                 ctx.clause(a) == clause for a in asked
             )):
                 state = "question"  # "har jeg rett på videregående?", "any jobs?": asked for, not done
+            if state == "present" and _past_tense(h, ctx):
+                state = "ended"  # "jobbet litt på Rema, men sluttet": a simple past without "now" is over
             if state == "present" and concept == "school" and quit_school and ctx.norm.tokens[h.first].std in _WENT:
                 state = "ended"  # "gikk på Tangen, men slutta i vg1": the school attended is over
             if state == "present" and concept == "work" and any(

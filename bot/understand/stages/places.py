@@ -19,7 +19,10 @@ _RELATION_CONCEPT = {"abroad": "abroad", "other_county": "moved_other_county", "
 
 def _moves(ctx: Context, claims: list[Claim], present: dict[str, Hit]) -> None:
     text, tokens = ctx.text, ctx.norm.tokens
+    stays = {ctx.clause(h) for h in ctx.hits["illness_blocking"] + ctx.hits["institution"]}
     for h in ctx.hits["moved"]:
+        if ctx.clause(h) in stays:
+            continue  # living at an institution is a stay, not a move (domain.md)
         state = status(h, ctx)
         span = ctx.clause_range(ctx.clause(h))
         found = places_in(text[tokens[span[0]].start:tokens[span[-1]].end], ctx.county)
@@ -38,11 +41,18 @@ def _moves(ctx: Context, claims: list[Claim], present: dict[str, Hit]) -> None:
             present.setdefault(concept, h)
 
 
+_INPUTS = ("moved", "exchange", "stay", "seasonal_work")
+
+
 def places(ctx: Context, found: Findings) -> Findings:
+    if ctx.found.isdisjoint(_INPUTS):
+        return found
     claims = list(found.claims)
     present = dict(found.present)
     dropped: list[Cancelled] = []
-    if "abroad" not in present:
+    if "abroad" not in present and "school" not in present:
+        # An exchange year keeps the school's code (domain.md: a stay is not a move) when the reply names the
+        # school; an exchange abroad with no school named is abroad.
         for h in ctx.hits["exchange"]:
             if status(h, ctx) == "present":
                 present["abroad"] = h
