@@ -13,6 +13,7 @@ from bot.understand.stages.tense import status
 from bot.understand.where import places_in
 
 MOVE_CODES = {"moved_other_county": "OTFA_IM", "moved_own_county": "OTOV", "moved": "OTOV", "abroad": "OTFU_IM"}
+_EXCHANGE_SCHOOL = ("utveksl", "exchange")
 _THERE = frozenset({"der", "dær", "there", "deroppe", "dernede", "borte", "hit", "here", "hitover", "hitta"})
 _RELATION_CONCEPT = {"abroad": "abroad", "other_county": "moved_other_county", "own_county": "moved_own_county"}
 
@@ -50,11 +51,18 @@ def places(ctx: Context, found: Findings) -> Findings:
     claims = list(found.claims)
     present = dict(found.present)
     dropped: list[Cancelled] = []
-    if "abroad" not in present and "school" not in present:
-        # An exchange year keeps the school's code (domain.md: a stay is not a move) when the reply names the
-        # school; an exchange abroad with no school named is abroad.
+    if "abroad" not in present:
+        # An exchange year keeps its own code (domain.md: "a stay is not a move"): the pupil is a pupil, OTEV.
+        # A working holiday or an au pair year abroad is abroad.
         for h in ctx.hits["exchange"]:
-            if status(h, ctx) == "present":
+            if status(h, ctx) != "present":
+                continue
+            if any(w.startswith(_EXCHANGE_SCHOOL) for w in ctx.words(h.first, h.last)):
+                if "school" not in present:
+                    claims.append(Claim("school", "OTEV", "present", ctx.evidence("activity.exchange_year", h.first,
+                                                                                  h.last)))
+                    present["school"] = h
+            else:
                 present["abroad"] = h
     _moves(ctx, claims, present)
     cue_hits = dict(ctx.hits)
