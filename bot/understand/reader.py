@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 
 from bot.understand import lexicon as lx
 from bot.understand.findings import Cancelled, Claim, Context, Evidence, Finding, Findings, evolve, overlaps
+from bot.understand.lexicon import Hit
 from bot.understand.precedence import TABLE, cancelled_by, first_present
 from bot.understand.stages import PIPELINE, normalise_reply
 from bot.understand.stages.activities import ACTIVITY_CODES, MEASURE_CODES
 from bot.understand.stages.places import MOVE_CODES
 from bot.understand.stages.urgency import PENDING, finding_evidence
 from bot.understand.stages.urgency import cues as urgency_cues
+from bot.understand.text import Normalised
 
 __all__ = ["ACTIVITY_CODES", "Claim", "Evidence", "Reading", "read"]
 
@@ -96,6 +98,17 @@ def _settle_pending(ctx: Context, found: Findings) -> Findings:
                    cancelled=found.cancelled + tuple(dropped), decided_by=decided)
 
 
+_NOT_ACK = frozenset({"opt_out", "resume", "wrong_number", "question"})
+
+
+def _only_ack(norm: Normalised, phrases: list[Hit]) -> bool:
+    """Nothing but ack words, ack phrases and emoji."""
+    covered: set[int] = set()
+    for h in phrases:
+        covered.update(range(h.first, h.last + 1))
+    return all(i in covered or t.std in lx.ACK_WORDS or t.std.startswith("emo_") for i, t in enumerate(norm.tokens))
+
+
 def _code_of(activity: str) -> str:
     return ACTIVITY_CODES.get(activity) or MEASURE_CODES.get(activity) or MOVE_CODES.get(activity) or "OTOV"
 
@@ -146,13 +159,7 @@ def _settle(ctx: Context, found: Findings) -> Reading:
         o.first <= h.first and h.last <= o.last for o in hits["ack_phrase"])]) or passing_illness
     engaged = situation or bool(set(intents) & {"help_request", "decline_service", "confirm_identity", "urgent"})
     # A bare acknowledgement: nothing but ack words and ack phrases ("ok", "takk for info", "skal tenke på det").
-    covered: set[int] = set()
-    for h in hits["ack_phrase"]:
-        covered.update(range(h.first, h.last + 1))
-    only_ack = all(
-        i in covered or t.std in lx.ACK_WORDS or t.std.startswith("emo_") for i, t in enumerate(norm.tokens)
-    )
-    if only_ack and not engaged and not set(intents) & {"opt_out", "resume", "wrong_number", "question"}:
+    if not engaged and _NOT_ACK.isdisjoint(intents) and _only_ack(norm, hits["ack_phrase"]):
         intents.append("ack")
         decided["ack"] = "settle/ack_only"
     if situation:
