@@ -326,8 +326,8 @@ def _decide(reading: Reading, ctx: ReplyContext, settings: CountyPolicy | None =
     if reading.language == "other":
         escalate = True
         reasons.append("reply in a language the reader cannot read with confidence: adviser reads it")
-        # A cry for help the reader recognised is the youth's own words reaching us: contact, whatever the language.
-        # Anything else stays no contact: who writes (the youth, a parent) cannot be read.
+        # A cry for help is the youth's own words reaching us: contact, whatever the language. Anything else stays
+        # no contact: who writes (the youth, a parent) cannot be read.
         contact = urgent and reading.speaker == "self"
         reply = reply or text("adviser")
         return _finish(ctx, settings, reading, contact, FOLLOW_UP if contact else None, escalate, urgent, opt_out,

@@ -808,6 +808,104 @@ class Concept:
         return True if t is None else t.present(std, keys)
 
 
+
+# --- Matching a clause without regexes ------------------------------------------------------------------
+# Compiling a pattern's regex costs a millisecond or more, and a process meets hundreds of patterns. A clause
+# is matched instead by walking the parsed pattern over the clause's elements, exactly as the regex engine
+# backtracks through the pattern's regex (`_emit`): a phrase group tries its alternatives in order, a gap takes
+# as many words as it may and gives them back one by one, "a|$" tries the word before the end of the clause.
+# Each element is (std, key, looks like a name), with std and key non-empty (else the clause is matched by
+# the regexes): then one word token accepts an element exactly when its regex matches that element.
+_Element = tuple[str, str, bool]
+_Accepts = tuple[bool, frozenset[str], frozenset[str], tuple[str, ...], tuple[str, ...], bool]
+_ACCEPTS: dict[tuple[str, ...], _Accepts | None] = {}
+_UNSAFE = re.compile(r"[ :|]")
+
+
+def _accepts(alts: tuple[str, ...]) -> _Accepts | None:
+    """(any element, exact forms, keys, prefixes, suffixes, names) for a token's alternatives; None when a
+    word holds a character an element cannot (then only the regex says what it matches)."""
+    if alts in _ACCEPTS:
+        return _ACCEPTS[alts]
+    found: _Accepts | None = None
+    if not any(_UNSAFE.search(alt) for alt in alts if alt not in ("@name", "_")):
+        first = _first_of_new(list(alts)) if "_" not in alts else None
+        if first is None:
+            found = (True, frozenset(), frozenset(), (), (), False)
+        else:
+            words = (*first.std, *first.keys, *first.prefixes, *first.suffixes)
+            if all(words) and not any(_UNSAFE.search(w) for w in words):
+                found = (False, first.std, first.keys, first.prefixes, first.suffixes, first.names)
+    _ACCEPTS[alts] = found
+    return found
+
+
+def _accepted(accepts: _Accepts, element: _Element) -> bool:
+    anything, std_set, keys, prefixes, suffixes, names = accepts
+    if anything:
+        return True
+    std, key, name = element
+    return (
+        std in std_set
+        or key in keys
+        or (names and name)
+        or (bool(prefixes) and std.startswith(prefixes))
+        or (bool(suffixes) and std.endswith(suffixes))
+    )
+
+
+def _plain(tokens: _Parsed) -> bool:
+    """Whether every word token of a parsed phrase can be matched without its regex (`_accepts`)."""
+    for token in tokens:
+        kind = token[0]
+        if kind == _GROUP:
+            if not all(_plain(alt) for alt in token[1]):
+                return False
+        elif kind in (_NOT, _WORDS):
+            if not token[1] or _accepts(token[1]) is None:
+                return False
+    return True
+
+
+def _ends(tokens: _Parsed, at: int, i: int, elements: list[_Element]) -> Iterator[int]:
+    """Where a match of tokens[at:] starting at element i can end, in the order the regex engine tries them."""
+    if at == len(tokens):
+        yield i
+        return
+    token = tokens[at]
+    kind = token[0]
+    n = len(elements)
+    if kind == _WORDS:
+        accepts = _accepts(token[1])
+        if i < n and accepts is not None and _accepted(accepts, elements[i]):
+            yield from _ends(tokens, at + 1, i + 1, elements)
+        if token[2] and i == n:  # "a|$": or the clause ends here
+            yield from _ends(tokens, at + 1, i, elements)
+    elif kind == _GROUP:
+        for alt in token[1]:
+            for j in _ends(alt, 0, i, elements):
+                yield from _ends(tokens, at + 1, j, elements)
+    elif kind == _SKIP:
+        low, high = token[1], token[2]
+        for count in range(min(high, n - i), low - 1, -1):
+            yield from _ends(tokens, at + 1, i + count, elements)
+    elif kind == _END:
+        if i == n:
+            yield from _ends(tokens, at + 1, i, elements)
+    elif kind == _START:
+        if i == 0:
+            yield from _ends(tokens, at + 1, i, elements)
+    else:  # _NOT
+        accepts = _accepts(token[1])
+        if i == n or (accepts is not None and not _accepted(accepts, elements[i])):
+            yield from _ends(tokens, at + 1, i, elements)
+
+
+def _match_end(tokens: _Parsed, i: int, elements: list[_Element]) -> int | None:
+    """The element where the first match of the phrase at element i ends (what `regex.match` finds), or None."""
+    return next(_ends(tokens, 0, i, elements), None)
+
+
 _CACHE_LIMIT = 1 << 16
 _NEVER = 1 << 62  # "no further match of this concept in this reply"
 
@@ -847,6 +945,10 @@ class _Index:
 # What one element tells the dispatch, with the element after it: the patterns to try there (ids in order),
 # those to try if the reply holds a word they need later, and the later words this element is (as ids).
 _Step = tuple[tuple[int, ...], frozenset[int], frozenset[int]]
+# One clause's hits: its number of tokens, (concept index, token ranges) in order, concepts that matched empty.
+_ClauseHits = tuple[int, tuple[tuple[int, tuple[tuple[int, int], ...]], ...], tuple[int, ...]]
+# Hits are immutable: the same hit in many replies is one object.
+_HITS: dict[tuple[str, int, int], Hit] = {}
 
 
 class _Dispatch:
@@ -869,6 +971,7 @@ class _Dispatch:
         self.concept_of: list[int] = []  # by pattern id
         self.index_in: list[int] = []  # the pattern's index in its concept
         self.regexes: list[re.Pattern[str] | None] = []
+        self.plain: list[bool | None] = []  # whether the pattern is matched without its regex (None: not known yet)
         self.first = _Index()
         self.second = _Index()  # what the next element must be
         self.later = _Index()  # a word the reply must hold
@@ -877,12 +980,14 @@ class _Dispatch:
         self.wild: list[tuple[int, bool, bool]] = []  # id, anchored, needs a later word
         self._elements: dict[str, tuple[tuple[int, ...], frozenset[int], frozenset[int]]] = {}
         self._steps: dict[str, _Step] = {}
+        self._clauses: dict[str, _ClauseHits] = {}
         for ci, concept in enumerate(concepts):
             for pi, start in enumerate(concept._starts):
                 pattern = len(self.concept_of)
                 self.concept_of.append(ci)
                 self.index_in.append(pi)
                 self.regexes.append(None)
+                self.plain.append(None)
                 if start.first is None:
                     t = start.triggers
                     if t is not None:
@@ -933,9 +1038,17 @@ class _Dispatch:
 
     def run(self, norm: Normalised, labels: list[str]) -> dict[int, list[Hit]] | None:
         """Every concept's hits (by index, only concepts with hits, each hit named by `labels`); None when the
-        string is not as expected (then `_run` over each concept's whole regex reads it)."""
-        string, offsets, token_at = norm.string, norm.offsets, norm.token_at
+        string is not as expected (then `_run` over each concept's whole regex reads it).
+
+        No match crosses a clause boundary ("| "): a gap consumes only words, "^" and "$" look one element
+        back or ahead, and a boundary is no word. So each clause is matched on its own (as the string " " +
+        clause, where "^" and "$" hold at the same elements) and its hits are kept by the clause's text:
+        clauses repeat across replies far more than whole replies do. Which later words a clause holds only
+        decides which patterns are worth trying; a pattern that needs a word matches it inside its clause.
+        """
+        string = norm.string
         count = len(norm.tokens)
+        offsets = norm.offsets
         # Every element is "std:key:f " or "| ": parts hold no space, colon or bar (else the slow way).
         if (
             string.count(":") != 2 * count
@@ -943,6 +1056,69 @@ class _Dispatch:
             or string.count(" ") != len(offsets) + 1
         ):
             return None
+        if not count:
+            return {}
+        clauses = self._clauses
+        found: dict[int, list[Hit]] = {}
+        broken: list[int] | None = None
+        base = 0
+        hit_of = _HITS
+        for clause in string[1:].split(BOUNDARY + " "):
+            entry = clauses.get(clause)
+            if entry is None:
+                entry = self._clause(clause)
+            size, spans, clause_broken = entry
+            for ci, places in spans:
+                hits = found.get(ci)
+                if hits is None:
+                    hits = found[ci] = []
+                label = labels[ci]
+                for first, last in places:
+                    key = (label, first + base, last + base)
+                    hit = hit_of.get(key)
+                    if hit is None:
+                        if len(hit_of) >= _CACHE_LIMIT:
+                            hit_of.clear()
+                        hit = hit_of[key] = Hit(*key)
+                    hits.append(hit)
+            if clause_broken:
+                broken = [*(broken or ()), *clause_broken]
+            base += size
+        if broken:
+            for ci in dict.fromkeys(broken):
+                found[ci] = _run(self.concepts[ci], norm, labels[ci])
+        return found
+
+    def _clause(self, clause: str) -> _ClauseHits:
+        """The hits in one clause ("std:key:f std:key:f "), by concept and in order, as token ranges within it;
+        and the concepts with an empty match there (read by `_run` over the whole reply instead)."""
+        elements_of = clause.split(" ")
+        size = len(elements_of) - 1  # the clause ends with a space
+        offsets: list[int] = []
+        position = 1
+        for element in elements_of[:size]:
+            offsets.append(position)
+            position += len(element) + 1
+        read: list[_Element] = []
+        for element in elements_of[:size]:
+            parts = element.split(":")
+            if len(parts) != 3 or not parts[0] or not parts[1] or parts[2] not in ("w", "N"):
+                break  # not as the patterns expect: the regexes read the clause
+            read.append((parts[0], parts[1], parts[2] == "N"))
+        elements = read if len(read) == size else None
+        spans, broken = self._walk(" " + clause, offsets, list(range(size)), elements)
+        entry = (size, tuple((ci, tuple(places)) for ci, places in spans.items()), tuple(broken))
+        if len(self._clauses) >= _CACHE_LIMIT:
+            self._clauses.clear()
+        self._clauses[clause] = entry
+        return entry
+
+    def _walk(
+        self, string: str, offsets: list[int], token_at: list[int], elements: list[_Element] | None
+    ) -> tuple[dict[int, list[tuple[int, int]]], list[int]]:
+        """The hits of every concept in a well-formed clause string (by concept index, as token ranges), and
+        the concepts that matched empty somewhere (finditer would go on from there: `_run` reads those).
+        With `elements` (the clause's elements), plain patterns are matched without their regexes."""
         steps, step_of = self._steps, self._step
         walk: list[tuple[int, int, _Step]] = []
         present: set[int] = set()
@@ -962,8 +1138,9 @@ class _Dispatch:
         for pattern, anchored, needs in self.wild:
             if not needs or pattern in present:
                 (at_start if anchored else anywhere).append(pattern)
-        found: dict[int, list[Hit]] = {}
-        concept_of, regexes = self.concept_of, self.regexes
+        found: dict[int, list[tuple[int, int]]] = {}
+        concept_of, regexes, plains = self.concept_of, self.regexes, self.plain
+        count = len(offsets)
         ends = [0] * len(self.concepts)  # where each concept's last match ended: no match starts before
         broken: list[int] = []
         bisect_right = bisect.bisect_right
@@ -980,13 +1157,23 @@ class _Dispatch:
                 ci = concept_of[pattern]
                 if ends[ci] > offset:
                     continue
-                regex = regexes[pattern]
-                if regex is None:
-                    regex = self._regex(pattern)
-                match = regex.match(string, offset)
-                if match is None:
-                    continue
-                end = match.end()
+                plain = plains[pattern]
+                if plain is None:
+                    concept = self.concepts[ci]
+                    plain = plains[pattern] = _plain(concept._parsed[self.index_in[pattern]])
+                if plain and elements is not None:
+                    end_at = _match_end(self.concepts[ci]._parsed[self.index_in[pattern]], element, elements)
+                    if end_at is None:
+                        continue
+                    end = offsets[end_at] if end_at < count else len(string)
+                else:
+                    regex = regexes[pattern]
+                    if regex is None:
+                        regex = self._regex(pattern)
+                    match = regex.match(string, offset)
+                    if match is None:
+                        continue
+                    end = match.end()
                 if end == offset:
                     # An empty match: finditer would go on looking for a non-empty one right here. Let it.
                     ends[ci] = _NEVER
@@ -1001,10 +1188,8 @@ class _Dispatch:
                 hits = found.get(ci)
                 if hits is None:
                     hits = found[ci] = []
-                hits.append(Hit(labels[ci], first, last))
-        for ci in broken:
-            found[ci] = _run(self.concepts[ci], norm, labels[ci])
-        return found
+                hits.append((first, last))
+        return found, broken
 
 
 def _entry_text(name: str, entry: Any) -> str | None:

@@ -62,6 +62,11 @@ class Reading:
     def has(self, intent: str) -> bool:
         return intent in self.intents
 
+    @property
+    def urgent_by_model_only(self) -> bool:
+        """Urgent by the learned second opinion and no rule: an alert, never contact on its own."""
+        return self.urgent and dict(self.decided_by).get("urgent") == "urgency/urgent.learned"
+
 
 def _settle_pending(ctx: Context, found: Findings) -> Findings:
     """Urgency that waits for the activities: being gone soon, a trivial subject "killing" the writer. They stand
