@@ -105,6 +105,7 @@ def cues(ctx: Context) -> dict[str, list[Hit]]:
         "recovered_past": _recovered_past(ctx),
         # "planlegger begravelsen min lol. nei seriøst": a serious marker takes back the joke.
         "joke": [] if hits["serious_marker"] else ctx.markers["joke"],
+        "not_urgent": [] if hits["serious_marker"] else hits["not_urgent"],
         "past_death": [h for h in hits["urgent_other_life"] if ctx.norm.tokens[h.first].std in _PAST_TAKE],
     }
 
