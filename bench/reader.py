@@ -12,6 +12,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# Issue 8's targets: replies per second in one process, and start-up.
+TARGET_RATE = 3000
+TARGET_START_UP = 0.8
+
 _import_started = time.perf_counter()
 from bot.understand import read  # noqa: E402
 
@@ -56,8 +60,11 @@ def main(size: int = 5000) -> None:
         read(text + " ", sender="youth", age=19, county="Oslo")
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"{len(texts)} replies in {elapsed:.2f} s: {len(texts) / elapsed:,.0f} replies/s; "
-          f"peak traced memory while reading {peak / 1e3:.0f} kB; start-up (import + first reply) {START_UP:.2f} s")
+    rate = len(texts) / elapsed
+    print(f"{len(texts)} replies in {elapsed:.2f} s: {rate:,.0f} replies/s (target >= {TARGET_RATE:,}: "
+          f"{'met' if rate >= TARGET_RATE else 'NOT met'}); peak traced memory while reading {peak / 1e3:.0f} kB; "
+          f"start-up (import + first reply) {START_UP:.2f} s (target <= {TARGET_START_UP} s: "
+          f"{'met' if START_UP <= TARGET_START_UP else 'NOT met'})")
 
 
 if __name__ == "__main__":

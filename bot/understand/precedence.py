@@ -27,6 +27,7 @@ DERIVED_CUES: dict[str, str] = {
     "service_refusal": "urgency: 'orker ikke' with a word for our service ('opplegg', 'oppfølging')",
     "present_activity": "settle: any activity stated as the present",
     "recovered_past": "urgency: risk words in a past clause, and 'better now / safe / helped' in the reply",
+    "ack_only": "urgency: the reply is nothing but thanks and acknowledgement words",
     "negated_risk": "urgency: a one-word risk term with a negation just before it ('ikke voldelig')",
     "past_death": "urgency: someone else's life taken, in the past tense ('tok sitt eget liv')",
     "third_person_only": "urgency: the clause names another person and not the writer",

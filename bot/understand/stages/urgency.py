@@ -82,6 +82,13 @@ def _negated_terms(ctx: Context) -> list[Hit]:
     return out
 
 
+def _ack_only(ctx: Context) -> bool:
+    """Nothing but thanks and acknowledgement words or phrases ("tusen takk for at dere tenker på meg")."""
+    covered = {i for h in ctx.hits["ack_phrase"] for i in range(h.first, h.last + 1)}
+    return bool(ctx.norm.tokens) and all(
+        i in covered or t.std in lx.ACK_WORDS or t.std.startswith("emo_") for i, t in enumerate(ctx.norm.tokens))
+
+
 def _recovered_past(ctx: Context) -> list[Hit]:
     """Risk words in a clause told in the past, when the reply says the writer is better, safe or helped now."""
     if not ctx.hits["recovered"]:
@@ -103,6 +110,7 @@ def cues(ctx: Context) -> dict[str, list[Hit]]:
         "third_person_only": _third_person_only(ctx, hits["urgent_risk_life"]),
         "negated_risk": _negated_terms(ctx),
         "recovered_past": _recovered_past(ctx),
+        "ack_only": [Hit("ack_only", 0, 0)] if _ack_only(ctx) else [],
         # "planlegger begravelsen min lol. nei seriøst": a serious marker takes back the joke.
         "joke": [] if hits["serious_marker"] else ctx.markers["joke"],
         "not_urgent": [] if hits["serious_marker"] else hits["not_urgent"],
