@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from bot.understand import lexicon as lx
 from bot.understand.lexicon import Hit
 from bot.understand.text import Normalised
 
@@ -75,6 +76,12 @@ class Context:
 
     def words(self, first: int, last: int) -> list[str]:
         return [self.norm.tokens[i].std for i in range(max(first, 0), min(last + 1, len(self.norm.tokens)))]
+
+    def only_ack(self) -> bool:
+        """Nothing but acknowledgement words, acknowledgement phrases ("takk for info") and emoji."""
+        covered = {i for h in self.hits["ack_phrase"] for i in range(h.first, h.last + 1)}
+        return all(i in covered or t.std in lx.ACK_WORDS or t.std.startswith("emo_")
+                   for i, t in enumerate(self.norm.tokens))
 
     def evidence(self, rule: str, first: int, last: int) -> Evidence:
         start = self.norm.tokens[first].start

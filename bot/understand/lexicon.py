@@ -255,6 +255,37 @@ def _add_vocabulary(alts: tuple[str, ...] | list[str]) -> None:
             VOCABULARY.known.add(_std(alt))
 
 
+class _Kinds(NamedTuple):
+    """A token's alternatives by kind: @name, _ (any word), =exact forms, lemma keys, prefix* and *suffix."""
+
+    names: bool
+    anything: bool
+    exact: list[str]
+    keys: list[str]
+    prefixes: list[str]
+    suffixes: list[str]
+
+
+def _kinds(alts: list[str]) -> _Kinds:
+    kinds = _Kinds(False, False, [], [], [], [])
+    names = anything = False
+    for alt in alts:
+        if alt == "@name":
+            names = True
+        elif alt == "_":
+            anything = True
+        elif alt.startswith("="):
+            kinds.exact.append(_std(alt[1:]))
+        elif alt.endswith("*") and len(alt) > 1:
+            kinds.prefixes.append(alt[:-1].casefold())
+        elif alt.startswith("*") and len(alt) > 1:
+            # Norwegian compounds put the head last: "*institusjon" is ungdomsinstitusjon, rusinstitusjon, ...
+            kinds.suffixes.append(alt[1:].casefold())
+        else:
+            kinds.keys.append(word_key(_std(alt)))
+    return kinds._replace(names=names, anything=anything)
+
+
 def _alternatives(alts: list[str], *, tree: bool = False) -> str:
     """A pattern token's alternatives ("a|=b|c*") as one regex over one `std:key:f` element (no space).
 
@@ -263,27 +294,10 @@ def _alternatives(alts: list[str], *, tree: bool = False) -> str:
     regexes compile several times faster than one branch per word.
     """
     _add_vocabulary(alts)
-    exact: list[str] = []
-    keys: list[str] = []
-    prefixes: list[str] = []
-    suffixes: list[str] = []
-    names = anything = False
-    for alt in alts:
-        if alt == "@name":
-            names = True
-        elif alt == "_":
-            anything = True
-        elif alt.startswith("="):
-            exact.append(_std(alt[1:]))
-        elif alt.endswith("*") and len(alt) > 1:
-            prefixes.append(alt[:-1].casefold())
-        elif alt.startswith("*") and len(alt) > 1:
-            # Norwegian compounds put the head last: "*institusjon" is ungdomsinstitusjon, rusinstitusjon, ...
-            suffixes.append(alt[1:].casefold())
-        else:
-            keys.append(word_key(_std(alt)))
-    if anything:
+    kinds = _kinds(alts)
+    if kinds.anything:
         return _ELEMENT  # "_" is any element: every other alternative is one of them
+    names, exact, keys, prefixes, suffixes = kinds.names, kinds.exact, kinds.keys, kinds.prefixes, kinds.suffixes
 
     one_of = _one_of if tree else _flat_one_of
     out: list[str] = []
@@ -639,23 +653,9 @@ def _first_of(alts: list[str]) -> _First:
 
 
 def _first_of_new(alts: list[str]) -> _First:
-    std: set[str] = set()
-    keys: set[str] = set()
-    prefixes: set[str] = set()
-    suffixes: set[str] = set()
-    names = False
-    for alt in alts:
-        if alt == "@name":
-            names = True
-        elif alt.startswith("="):
-            std.add(_std(alt[1:]))
-        elif alt.endswith("*") and len(alt) > 1:
-            prefixes.add(alt[:-1].casefold())
-        elif alt.startswith("*") and len(alt) > 1:
-            suffixes.add(alt[1:].casefold())
-        else:
-            keys.add(word_key(_std(alt)))
-    return _First(frozenset(std), frozenset(keys), tuple(sorted(prefixes)), tuple(sorted(suffixes)), names)
+    k = _kinds(alts)
+    return _First(frozenset(k.exact), frozenset(k.keys), tuple(sorted(set(k.prefixes))),
+                  tuple(sorted(set(k.suffixes))), k.names)
 
 
 class _Start(NamedTuple):

@@ -10,16 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.understand import lexicon as lx
 from bot.understand.findings import Cancelled, Claim, Context, Evidence, Finding, Findings, evolve, overlaps
-from bot.understand.lexicon import Hit
 from bot.understand.precedence import TABLE, cancelled_by, first_present
 from bot.understand.stages import PIPELINE, normalise_reply
 from bot.understand.stages.activities import ACTIVITY_CODES, MEASURE_CODES
 from bot.understand.stages.places import MOVE_CODES
 from bot.understand.stages.urgency import PENDING, finding_evidence
 from bot.understand.stages.urgency import cues as urgency_cues
-from bot.understand.text import Normalised
 
 __all__ = ["ACTIVITY_CODES", "Claim", "Evidence", "Reading", "read"]
 
@@ -106,14 +103,6 @@ def _settle_pending(ctx: Context, found: Findings) -> Findings:
 _NOT_ACK = frozenset({"opt_out", "resume", "wrong_number", "question"})
 
 
-def _only_ack(norm: Normalised, phrases: list[Hit]) -> bool:
-    """Nothing but ack words, ack phrases and emoji."""
-    covered: set[int] = set()
-    for h in phrases:
-        covered.update(range(h.first, h.last + 1))
-    return all(i in covered or t.std in lx.ACK_WORDS or t.std.startswith("emo_") for i, t in enumerate(norm.tokens))
-
-
 def _code_of(activity: str) -> str:
     return ACTIVITY_CODES.get(activity) or MEASURE_CODES.get(activity) or MOVE_CODES.get(activity) or "OTOV"
 
@@ -142,7 +131,7 @@ def read(text: str, *, sender: str = "youth", age: int | None = None, county: st
 
 def _settle(ctx: Context, found: Findings) -> Reading:
     """The last step: the deciding activity (activity_order), the intents that follow, and the confidence."""
-    hits, norm = ctx.hits, ctx.norm
+    hits = ctx.hits
     present = dict(found.present)
     intents = list(found.intents)
     decided = dict(found.decided_by)
@@ -164,7 +153,7 @@ def _settle(ctx: Context, found: Findings) -> Reading:
         o.first <= h.first and h.last <= o.last for o in hits["ack_phrase"])]) or passing_illness
     engaged = situation or bool(set(intents) & {"help_request", "decline_service", "confirm_identity", "urgent"})
     # A bare acknowledgement: nothing but ack words and ack phrases ("ok", "takk for info", "skal tenke på det").
-    if not engaged and _NOT_ACK.isdisjoint(intents) and _only_ack(norm, hits["ack_phrase"]):
+    if not engaged and _NOT_ACK.isdisjoint(intents) and ctx.only_ack():
         intents.append("ack")
         decided["ack"] = "settle/ack_only"
     if situation:

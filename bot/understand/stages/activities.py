@@ -11,6 +11,7 @@ from bot.understand import lexicon as lx
 from bot.understand.findings import Cancelled, Claim, Context, Finding, Findings, evolve, inside, overlaps
 from bot.understand.lexicon import Hit
 from bot.understand.precedence import TABLE, cancelled_by
+from bot.understand.stages.persons import THIRD_PERSON
 from bot.understand.stages.tense import NO_TIME, status
 
 # Activity concepts of the lexicon and the status code each claims when it is the present.
@@ -43,11 +44,6 @@ _STAY_VERBS = frozenset(
     "admitted inpatient serving lying".split()
 )
 _SUBJECT_SELF = frozenset({"jeg", "i", "vi", "we", "og", "and"})  # possessives ("mannen min") do not stop
-_FIRST_PERSON = frozenset("jeg meg min mi mitt mine vi oss selv sjølv me my myself mine we us".split())
-_THIRD_PERSON = frozenset(
-    "han hun ho hen ham henne dem de dei he she him they them".split()
-    + [w.lstrip("=") for w in lx.GROUPS.get("parent", "").split("|") + lx.GROUPS.get("relative", "").split("|")]
-) - _FIRST_PERSON
 
 
 # The concepts this stage reads: its own, and the cues of every table row about an activity (a short dict is
@@ -95,7 +91,7 @@ def _someone_elses(hit: Hit, ctx: Context) -> bool:
         word = ctx.norm.tokens[i].std
         if word in _SUBJECT_SELF:
             return False  # "pappa og jeg jobber", "I work": the youth works too
-        if word in _THIRD_PERSON:
+        if word in THIRD_PERSON:
             return True
     return False
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.understand import lexicon as lx
 from bot.understand import second_opinion
 from bot.understand.findings import Cancelled, Context, Evidence, Finding, Findings, evolve, overlaps
 from bot.understand.lexicon import Hit
 from bot.understand.precedence import cancelled_by, combinations
+from bot.understand.stages.persons import FIRST_PERSON, THIRD_PERSON
 
 # Risk concepts that are no cry for help on their own but touch one: a means or a method at hand, violence or
 # control named, someone else's death, being gone soon. When one stands uncancelled (no joke, figure of speech or
@@ -28,12 +28,6 @@ TOUCH_CONCEPTS: tuple[str, ...] = (
     "urgent_means", "urgent_method", "danger_act", "urgent_control", "urgent_confined", "urgent_other_life",
     "urgent_gone", "urgent_homeless", "urgent_weak",
 )
-# The writer's own voice: first-person words; "i" only counts in English ("i" is "in" in Norwegian).
-_FIRST_PERSON = frozenset("jeg meg min mi mitt mine vi oss selv sjølv me my myself mine we us".split())
-_THIRD_PERSON = frozenset(
-    "han hun ho hen ham henne dem de dei he she him they them".split()
-    + [w.lstrip("=") for w in lx.GROUPS.get("parent", "").split("|") + lx.GROUPS.get("relative", "").split("|")]
-) - _FIRST_PERSON
 PENDING = frozenset({"urgent.gone", "urgent.subject", "urgent.giveaway"})
 _PAST_TAKE = frozenset({"tok", "tatt", "took", "taken"})
 _SERVICE_WORDS = frozenset(
@@ -53,8 +47,8 @@ def _third_person_only(ctx: Context, hits: list[Hit]) -> list[Hit]:
     for h in hits:
         span = ctx.clause_range(ctx.clause(h))
         words = set(ctx.words(span.start, span.stop - 1))
-        mine = words & _FIRST_PERSON or (ctx.language == "en" and "i" in words)
-        if not mine and words & _THIRD_PERSON:
+        mine = words & FIRST_PERSON or (ctx.language == "en" and "i" in words)
+        if not mine and words & THIRD_PERSON:
             out.append(Hit("third_person_only", span.start, span.stop - 1))
     return out
 
@@ -82,13 +76,6 @@ def _negated_terms(ctx: Context) -> list[Hit]:
     return out
 
 
-def _ack_only(ctx: Context) -> bool:
-    """Nothing but thanks and acknowledgement words or phrases ("tusen takk for at dere tenker på meg")."""
-    covered = {i for h in ctx.hits["ack_phrase"] for i in range(h.first, h.last + 1)}
-    return bool(ctx.norm.tokens) and all(
-        i in covered or t.std in lx.ACK_WORDS or t.std.startswith("emo_") for i, t in enumerate(ctx.norm.tokens))
-
-
 def _recovered_past(ctx: Context) -> list[Hit]:
     """Risk words in a clause told in the past, when the reply says the writer is better, safe or helped now."""
     if not ctx.hits["recovered"]:
@@ -110,7 +97,7 @@ def cues(ctx: Context) -> dict[str, list[Hit]]:
         "third_person_only": _third_person_only(ctx, hits["urgent_risk_life"]),
         "negated_risk": _negated_terms(ctx),
         "recovered_past": _recovered_past(ctx),
-        "ack_only": [Hit("ack_only", 0, 0)] if _ack_only(ctx) else [],
+        "ack_only": [Hit("ack_only", 0, 0)] if ctx.norm.tokens and ctx.only_ack() else [],
         # "planlegger begravelsen min lol. nei seriøst": a serious marker takes back the joke.
         "joke": [] if hits["serious_marker"] else ctx.markers["joke"],
         "not_urgent": [] if hits["serious_marker"] else hits["not_urgent"],
