@@ -350,15 +350,68 @@ def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Web only: run the scheduler and the dispatcher "
+                                            "in `otbot worker` processes instead.")] = False,
 ) -> None:
-    """Run the web service with the scheduler (planner, dispatcher, daily job) in one process."""
+    """Run the web service (webhooks, web chat, /healthz, /metrics) with the scheduler and dispatcher."""
     import uvicorn
 
     from bot.web.app import create_app
 
     engine = _engine(db)
-    # No access log: request lines carry paths and query strings (chat tokens later); the app logs what it must.
-    uvicorn.run(create_app(engine), host=host, port=port, access_log=False, log_config=None)
+    # No access log: request lines carry chat tokens in paths; the app logs what it must, without them.
+    # Behind a reverse proxy, OTBOT_PUBLIC_URL is what providers sign: the proxy's headers are not trusted.
+    uvicorn.run(create_app(engine, scheduler=not no_worker), host=host, port=port, access_log=False,
+                log_config=None, proxy_headers=False)
+
+
+@app.command("thread")
+def show_thread(
+    roster_id: Annotated[str, typer.Argument(help="The youth's roster id (from Vigo OT).")],
+    county: Annotated[str | None, typer.Option("--county", help="The county, when several use the id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document instead of a table.")] = False,
+    db: DbOption = None,
+) -> None:
+    """A youth's and their guardians' messages in order: channel, direction, delivery status, code changes."""
+    import json
+
+    from sqlmodel import Session
+
+    from bot.settings import get_settings
+    from bot.thread import ThreadError, thread
+
+    engine = _engine(db)
+    with Session(engine) as session:
+        try:
+            result = thread(session, roster_id, county=county, now=_now())
+        except ThreadError as exc:
+            err.print(f"thread: {exc}", markup=False, highlight=False)
+            raise typer.Exit(2) from None
+        session.commit()
+    if as_json:
+        print(json.dumps({"roster_id": result.roster_id, "county": result.county, "status_code": result.status_code,
+                          "held_by_adviser": result.held, "messages": [e.as_json() for e in result.entries],
+                          "other_changes": result.other_changes}, ensure_ascii=False, indent=2))
+        return
+    from rich.table import Table
+
+    tz = get_settings().tz
+    out = Console(soft_wrap=False)
+    out.print(f"{result.roster_id} · {result.county} · {result.status_code}"
+              + (" · held by an adviser" if result.held else ""), markup=False, highlight=False)
+    table = Table(show_lines=False)
+    for heading in ("when", "who", "channel", "status", "text", "code change"):
+        table.add_column(heading, overflow="fold")
+    for entry in result.entries:
+        change = "; ".join(f"{c['old']} → {c['new']} ({c['state']})" for c in entry.changes)
+        status = entry.status + (f" ({entry.error_code})" if entry.error_code else "")
+        arrow = "→" if entry.direction == "out" else "←"
+        table.add_row(f"{entry.at.astimezone(tz):%d.%m.%Y %H:%M}", f"{arrow} {entry.sender}", entry.channel,
+                      status, entry.text, change)
+    out.print(table)
+    for other in result.other_changes:
+        out.print(f"{other['old']} → {other['new']} ({other['state']}, {other['actor']})", markup=False,
+                  highlight=False)
 
 
 @app.command("worker")

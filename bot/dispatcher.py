@@ -243,6 +243,8 @@ class Dispatcher:
         concurrency: int = 4,
         record_every: int = 50,
         record_within: timedelta = timedelta(seconds=1),
+        reply_link: Callable[[int], str] | None = None,
+        on_run: Callable[[DispatchStats], object] | None = None,
     ) -> None:
         if not worker_id or len(worker_id) > 80:
             raise ValueError("worker_id must be 1 to 80 characters")
@@ -267,6 +269,11 @@ class Dispatcher:
             for channel in self.adapters
         }
         self._windows: dict[int, SendingWindow] = {}
+        self._senders: dict[int, dict[str, str]] = {}  # County.settings["senders"]: the county's own sender
+        # The web chat link an e-mail carries (bot.links), for a youth id; None: e-mail carries none.
+        self.reply_link = reply_link
+        # Called after each run that recorded something (the web layer's live updates, the metrics).
+        self.on_run = on_run
         self._postgresql = engine.dialect.name == "postgresql"
         self._allowed_at: dict[tuple[int, datetime], bool] = {}
 
@@ -276,15 +283,31 @@ class Dispatcher:
         """Expire dead claims, claim a batch, check, send and record each row; returns what was done."""
         stats = DispatchStats()
         self._windows = {}  # county settings are read once per run
+        self._senders = {}
         self._allowed_at = {}
         stats.uncertain = self._expire_leases()
         rows, deadline = self._claim()
         stats.claimed = len(rows)
         if rows:
             await self._process_all(rows, deadline, stats)
+        self._apply_reports()
         if any(stats.as_dict().values()):
             log.info("dispatch run", worker=self.worker_id, **stats.as_dict())
+            if self.on_run is not None:
+                self.on_run(stats)
         return stats
+
+    def _apply_reports(self) -> None:
+        """Delivery reports that arrived before their message was recorded (bot.delivery)."""
+        from bot.delivery import apply_pending, pending_count
+
+        with self.engine.connect() as connection:
+            if not pending_count(connection):
+                return
+        with write_session(self.engine) as session:
+            applied = apply_pending(session.connection(), self.clock())
+        if applied:
+            log.info("delivery reports applied late", worker=self.worker_id, count=applied)
 
     async def run_until_empty(self, max_runs: int = 1_000_000) -> DispatchStats:
         """Run until a run claims nothing (rows deferred or retried later are not waited for)."""
@@ -401,7 +424,11 @@ class Dispatcher:
             return
         await self.limiters[row.channel].acquire()
         adapter = self.adapters[row.channel]
-        message = OutgoingMessage(key=row.idempotency_key, channel=row.channel, address=target.address, text=row.text)
+        link = self.reply_link(row.youth_id) if (self.reply_link is not None and row.channel == Channel.EMAIL
+                                                 and row.audience == Audience.YOUTH) else None
+        message = OutgoingMessage(key=row.idempotency_key, channel=row.channel, address=target.address, text=row.text,
+                                  sender=self._senders.get(row.county_id, {}).get(row.channel.value),
+                                  reply_link=link)
         try:
             result = await adapter.send(message)
         except Exception as exc:  # a provider's bug or a network error: try again later
@@ -471,6 +498,9 @@ class Dispatcher:
                 log.error("county sending window unusable: the default applies", county_id=county_id)
                 window = DEFAULT_WINDOW
             self._windows[county_id] = window
+            senders = (settings or {}).get("senders")
+            self._senders[county_id] = {str(k): str(v) for k, v in senders.items()} \
+                if isinstance(senders, dict) else {}
         return window
 
     def _record(self, row: _Claimed, lane: _Lane, target: _Target, adapter: ChannelAdapter,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.age import ADULT_AGE, target_group_end
+from bot.links import LinkSigner, Purpose
 from bot.log import get_logger
 from flows.calendar import CalendarData, SendingWindow
 from flows.model import Flows, default_flows
@@ -165,8 +166,13 @@ def gather(session: Session, county_ids: Iterable[int] | None = None, youth_ids:
 
 def plan_tick(engine: Engine, now: datetime, *, public_url: str, flows: Flows | None = None,
               calendar: CalendarData | None = None, lookahead: timedelta = DEFAULT_LOOKAHEAD,
-              county_ids: Iterable[int] | None = None, youth_ids: Iterable[int] | None = None) -> PlanStats:
-    """Plan everything due up to `now + lookahead` for every youth (of `county_ids`), in one transaction."""
+              county_ids: Iterable[int] | None = None, youth_ids: Iterable[int] | None = None,
+              links: LinkSigner | None = None, telegram_bot: str | None = None) -> PlanStats:
+    """Plan everything due up to `now + lookahead` for every youth (of `county_ids`), in one transaction.
+
+    With `links`, each youth's messages carry their own one-time web chat link (and Telegram deep link when
+    `telegram_bot` names the bot); without, the county's configured links.
+    """
     flows = flows or default_flows()
     stats = PlanStats()
     with write_session(engine) as session:
@@ -177,6 +183,8 @@ def plan_tick(engine: Engine, now: datetime, *, public_url: str, flows: Flows | 
             return stats
         counties, facts = gather(session, county_ids, youth_ids)
         by_county = {cid: county_facts(c, public_url) for cid, c in counties.items()}
+        if links is not None:
+            facts = [(cid, with_links(youth, links, now, public_url, telegram_bot)) for cid, youth in facts]
         plans = [(county_id, youth, plan(youth, by_county[county_id], flows, now, calendar, lookahead))
                  for county_id, youth in facts]
         stats.youth = len(plans)
@@ -187,6 +195,15 @@ def plan_tick(engine: Engine, now: datetime, *, public_url: str, flows: Flows | 
         log.info("plan.tick", youth=stats.youth, enrolled=stats.enrolled, ended=stats.ended,
                  messages=stats.messages, alerts=stats.alerts)
     return stats
+
+
+def with_links(youth: YouthFacts, links: LinkSigner, now: datetime, public_url: str,
+               telegram_bot: str | None) -> YouthFacts:
+    """The youth's facts with their own one-time links (the same all day: see bot.links)."""
+    chat = f"{public_url.rstrip('/')}/c/{links.issue(Purpose.WEBCHAT, youth.id, now)}"
+    telegram = (f"https://t.me/{telegram_bot}?start={links.issue(Purpose.TELEGRAM, youth.id, now)}"
+                if telegram_bot else None)
+    return replace(youth, chat_link=chat, telegram_link=telegram)
 
 
 # pg_advisory_xact_lock key of the planner: any constant shared by every otbot process.

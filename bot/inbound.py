@@ -154,15 +154,19 @@ def _group(key: object) -> CodeGroup | None:
 
 
 def handle_inbound(session: Session, msg: InboundMessage, *, now: datetime,
-                   county_id: int | None = None) -> InboundResult:
+                   county_id: int | None = None, only_county: int | None = None) -> InboundResult:
     """Handle one inbound message in the caller's transaction (flushed, never committed); see the module doc.
 
     `county_id` is where a message from an unknown address is stored; without it such a message raises
-    UnknownSender before anything is stored.
+    UnknownSender before anything is stored. `only_county`: the message came in on that county's own number,
+    so only that county's contact points can be its sender (and an unknown sender is stored there).
     """
     _require_aware(now, "now")
     address = _normalise(msg.channel, msg.address)
     points = _usable_points(session, msg.channel, address)
+    if only_county is not None:
+        points = [p for p in points if p.county_id == only_county]
+        county_id = only_county
     if not points:
         if county_id is None:
             raise UnknownSender(f"no usable {msg.channel.value} contact point has this address and no county was "

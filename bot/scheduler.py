@@ -27,9 +27,11 @@ from sqlalchemy.engine import Engine
 
 from adapters.base import ChannelAdapter
 from adapters.console import ConsoleChannel
-from bot.dispatcher import Dispatcher
+from bot.dispatcher import Dispatcher, DispatchStats
 from bot.engine import plan_tick
+from bot.links import LinkSigner, Purpose
 from bot.log import get_logger
+from flows.planner import DEFAULT_LOOKAHEAD
 from storage.enums import Channel
 
 log = get_logger("otbot.scheduler")
@@ -53,22 +55,65 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:80]
 
 
+class Worker:
+    """The planner and the dispatcher of one process. `dispatch` runs one dispatcher run at a time, whether the
+    scheduler's interval or a webhook (`kick`, after an inbound message queued an answer) asked for it."""
+
+    def __init__(self, engine: Engine, adapters: Mapping[Channel, ChannelAdapter], *, public_url: str,
+                 clock: Callable[[], datetime] = system_clock, rate_limits: Mapping[str, float] | None = None,
+                 links: LinkSigner | None = None, telegram_bot: str | None = None,
+                 on_run: Callable[[DispatchStats], object] | None = None) -> None:
+        limits = {Channel(name): rate for name, rate in rate_limits.items()} if rate_limits is not None else None
+        base = public_url.rstrip("/")
+        reply_link = (lambda youth_id: f"{base}/c/{links.issue(Purpose.WEBCHAT, youth_id, clock())}") \
+            if links is not None else None
+        self.dispatcher = Dispatcher(engine, adapters, clock, worker_id(), rate_limits=limits,
+                                     reply_link=reply_link, on_run=on_run)
+        self.engine = engine
+        self.public_url = public_url
+        self.clock = clock
+        self.links = links
+        self.telegram_bot = telegram_bot
+        self._lock: asyncio.Lock | None = None
+        self._kicked = False
+
+    async def dispatch(self) -> DispatchStats:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            self._kicked = False
+            return await self.dispatcher.run_once()
+
+    async def kick(self) -> None:
+        """Run the dispatcher now (a run already under way is followed by one more, not by one per kick)."""
+        if self._kicked:
+            return
+        self._kicked = True
+        await self.dispatch()
+
+    async def plan(self, lookahead: timedelta | None = None) -> None:
+        # The planner's database work is blocking: off the event loop, so webhooks stay fast.
+        await asyncio.to_thread(plan_tick, self.engine, self.clock(), public_url=self.public_url, links=self.links,
+                                telegram_bot=self.telegram_bot, lookahead=lookahead or DEFAULT_LOOKAHEAD)
+
+
 def build_scheduler(engine: Engine, *, public_url: str, adapters: Mapping[Channel, ChannelAdapter] | None = None,
                     clock: Callable[[], datetime] = system_clock, tz: str = "Europe/Oslo",
-                    rate_limits: Mapping[str, float] | None = None) -> AsyncIOScheduler:
-    """The scheduler with its three jobs, not started. `rate_limits`: messages per second per channel name."""
-    limits = {Channel(name): rate for name, rate in rate_limits.items()} if rate_limits is not None else None
-    dispatcher = Dispatcher(engine, adapters or embedded_adapters(clock=clock), clock, worker_id(), rate_limits=limits)
+                    rate_limits: Mapping[str, float] | None = None, worker: Worker | None = None) -> AsyncIOScheduler:
+    """The scheduler with its three jobs, not started. `rate_limits`: messages per second per channel name.
+    `worker` (its dispatcher and planner) when the caller keeps it (to kick it); else one is made here."""
+    if worker is None:
+        worker = Worker(engine, adapters or embedded_adapters(clock=clock), public_url=public_url, clock=clock,
+                        rate_limits=rate_limits)
 
     async def dispatch() -> None:
-        await dispatcher.run_once()
+        await worker.dispatch()
 
     async def plan() -> None:
-        # The planner's database work is blocking: off the event loop, so webhooks stay fast.
-        await asyncio.to_thread(plan_tick, engine, clock(), public_url=public_url)
+        await worker.plan()
 
     async def daily() -> None:
-        await asyncio.to_thread(plan_tick, engine, clock(), public_url=public_url, lookahead=WEEK)
+        await worker.plan(WEEK)
 
     scheduler = AsyncIOScheduler(timezone=ZoneInfo(tz),
                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
@@ -83,11 +128,18 @@ def build_scheduler(engine: Engine, *, public_url: str, adapters: Mapping[Channe
 
 async def run_forever(engine: Engine) -> None:
     """`otbot worker`: run the jobs until SIGINT or SIGTERM."""
+    from adapters.webchat import ChatHub
+    from bot.channels import build_channels, telegram_username
+    from bot.links import LinkSigner, signing_key
     from bot.settings import get_settings
 
     settings = get_settings()
-    scheduler = build_scheduler(engine, public_url=settings.public_url, tz=settings.timezone,
-                                rate_limits=settings.rate_limits)
+    channels = build_channels(settings, ChatHub())
+    links = LinkSigner(signing_key(engine, settings.secret_key.get_secret_value() if settings.secret_key else None),
+                       days=settings.chat_link_days)
+    worker = Worker(engine, channels.adapters, public_url=settings.public_url, rate_limits=settings.rate_limits,
+                    links=links, telegram_bot=await telegram_username(channels.telegram))
+    scheduler = build_scheduler(engine, public_url=settings.public_url, tz=settings.timezone, worker=worker)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -98,4 +150,5 @@ async def run_forever(engine: Engine) -> None:
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
+        await channels.close()
         log.info("worker.stopped")

@@ -8,11 +8,12 @@ else the defaults below. A value that cannot work stops at load time with the va
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.enums import Channel
@@ -49,6 +50,37 @@ class Settings(BaseSettings):
         description='Messages per second per channel, as JSON: {"sms": 10, "telegram": 25}. A channel not named '
         "is not limited (the console).",
     )
+
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs the one-time chat links. Unset: a random key made once and kept in the "
+        "database (every process of one deployment shares it).",
+    )
+    chat_link_days: int = Field(default=14, ge=1, le=90, description="Days a one-time chat link stays valid.")
+
+    # Twilio SMS: the account, and the sender (a From number, or a Messaging Service whose pool sends).
+    twilio_account_sid: str | None = Field(default=None, description="Twilio Account SID (AC…).")
+    twilio_auth_token: SecretStr | None = Field(default=None, description="Twilio auth token (signs webhooks).")
+    twilio_from: str | None = Field(default=None, description="The sending number, E.164.")
+    twilio_messaging_service_sid: str | None = Field(default=None, description="A Messaging Service SID (MG…); "
+                                                     "preferred over OTBOT_TWILIO_FROM when both are set.")
+    twilio_api_url: str | None = Field(default=None, description="Twilio's API base URL; only for a test peer.")
+
+    # Telegram through aiogram: the bot's token and the webhook's secret token.
+    telegram_token: SecretStr | None = Field(default=None, description="The bot token from @BotFather.")
+    telegram_secret: SecretStr | None = Field(default=None, description="The webhook's secret token (1-256 of "
+                                              "A-Z, a-z, 0-9, _ and -); Telegram sends it on every update.")
+    telegram_bot_username: str | None = Field(default=None, description="The bot's username for deep links; "
+                                              "unset: asked of Telegram (getMe) at start.")
+    telegram_api_url: str | None = Field(default=None, description="The Bot API base URL; only for a test peer.")
+
+    # E-mail, the last automatic rung.
+    smtp_host: str | None = Field(default=None, description="SMTP server; e-mail is off without it.")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = Field(default=None, description="The From address of our e-mail.")
+    smtp_starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS (port 587).")
+    smtp_timeout: float = Field(default=20.0, gt=0)
 
     @field_validator("rate_limits")
     @classmethod
@@ -111,6 +143,44 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_county_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_secret")
+    @classmethod
+    def _telegram_secret_chars(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("1 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @field_validator("twilio_from", "twilio_messaging_service_sid", "twilio_account_sid", "smtp_host", "smtp_from",
+                     "telegram_bot_username", "twilio_api_url", "telegram_api_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _channels_complete(self) -> Settings:
+        twilio = (self.twilio_account_sid, self.twilio_auth_token)
+        if any(twilio) and not all(twilio):
+            raise ValueError("OTBOT_TWILIO_ACCOUNT_SID and OTBOT_TWILIO_AUTH_TOKEN go together")
+        if all(twilio) and not (self.twilio_from or self.twilio_messaging_service_sid):
+            raise ValueError("Twilio needs OTBOT_TWILIO_FROM or OTBOT_TWILIO_MESSAGING_SERVICE_SID")
+        if self.telegram_token and not self.telegram_secret:
+            raise ValueError("OTBOT_TELEGRAM_TOKEN needs OTBOT_TELEGRAM_SECRET (the webhook is refused without it)")
+        if self.smtp_host and not self.smtp_from:
+            raise ValueError("OTBOT_SMTP_HOST needs OTBOT_SMTP_FROM")
+        return self
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return self.twilio_account_sid is not None and self.twilio_auth_token is not None
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_token is not None
+
+    @property
+    def email_enabled(self) -> bool:
+        return self.smtp_host is not None
 
     @property
     def tz(self) -> ZoneInfo:

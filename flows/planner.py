@@ -101,6 +101,9 @@ class YouthFacts:
     failed: frozenset[tuple[str, int]] = frozenset()
     # Alert keys already raised.
     alerted: frozenset[str] = frozenset()
+    # This youth's own one-time chat links (bot.links), when the engine signs them; else the county's links.
+    chat_link: str = ""
+    telegram_link: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,8 +417,8 @@ def _variables(youth: YouthFacts, county: CountyFacts, deadline: date | None) ->
         "adviser_name": youth.adviser_name,
         "county": county.name,
         "rights_link": county.rights_link,
-        "chat_link": county.chat_link,
-        "telegram_link": county.telegram_link,
+        "chat_link": youth.chat_link or county.chat_link,
+        "telegram_link": youth.telegram_link or county.telegram_link,
         "deadline": spoken_date(deadline, youth.language) if deadline else "",
     }
 

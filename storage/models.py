@@ -397,3 +397,55 @@ class AccessLog(SQLModel, table=True):
     action: str = Field(max_length=20)
     detail: str | None = Field(default=None, max_length=400)
     at: datetime = _ts()
+
+
+class DeliveryReport(SQLModel, table=True):
+    """A provider's delivery report (a Twilio status callback), kept as received.
+
+    Reports arrive out of order, twice, and sometimes before the dispatcher has recorded the message they are
+    about: each is stored once (unique on channel, account, provider id and status) and applied to its message
+    as soon as the message exists (`applied_at`); a message's status only moves forward (DELIVERY_ORDER).
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "provider_account", "provider_id", "status",
+                            name="uq_deliveryreport_message_status"),
+        sa.Index("ix_deliveryreport_pending", "applied_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: Channel = _enum(Channel, "channel", 20)
+    provider_account: str = Field(default="", max_length=64)
+    provider_id: str = Field(max_length=128)
+    status: DeliveryStatus = _enum(DeliveryStatus, "status", 20)
+    # The provider's own status word ("undelivered") and error code ("30003"); never message text.
+    provider_status: str = Field(max_length=40)
+    error_code: str | None = Field(default=None, max_length=40)
+    received_at: datetime = _ts()
+    applied_at: datetime | None = _ts(nullable=True, default=False)
+
+
+class ChatBinding(SQLModel, table=True):
+    """A one-time chat link that was used: the web chat page or a Telegram deep link bound one chat to a youth.
+
+    The token's id is unique, so a link binds once; the chat became the contact point named here.
+    """
+
+    __table_args__ = (_youth_fk("chatbinding"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    youth_id: int = Field(index=True)
+    channel: Channel = _enum(Channel, "channel", 20)
+    token_id: str = Field(unique=True, max_length=64)
+    contact_point_id: int = Field(foreign_key="contactpoint.id")
+    created_at: datetime = _ts()
+
+
+class SiteSecret(SQLModel, table=True):
+    """Random keys the service makes once and shares between its processes (the chat-link signing key when
+    OTBOT_SECRET_KEY is not set)."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)
+    created_at: datetime = _ts()

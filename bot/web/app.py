@@ -1,45 +1,116 @@
-"""The FastAPI application of `otbot serve`: the scheduler runs in its lifespan; webhooks and the inbox come later."""
+"""The FastAPI application of `otbot serve`: webhooks, the web chat, health and metrics; the scheduler and the
+dispatcher run in its lifespan unless `--no-worker`.
+
+Routers per concern (bot/web/twilio.py, telegram.py, webchat.py, ops below); what they need comes from
+`Services` (bot/web/deps.py), built here from the settings or given by a test.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
-from bot.scheduler import build_scheduler
+from adapters.webchat import ChatHub
+from bot.channels import build_channels, telegram_username
+from bot.chats import TelegramRecords
+from bot.links import LinkSigner, signing_key
+from bot.log import get_logger
+from bot.scheduler import Worker, build_scheduler
+from bot.settings import Settings
+from bot.web import telegram, twilio, webchat
+from bot.web.deps import Services, ServicesDep, system_clock
+from bot.web.metrics import Metrics
+
+log = get_logger("otbot.web")
+STATIC = Path(__file__).parent / "static"
+
+ops = APIRouter(tags=["ops"])
 
 
-def create_app(engine: Engine, *, scheduler: bool = True) -> FastAPI:
+@ops.get("/healthz")
+def healthz(svc: ServicesDep) -> JSONResponse:
+    """200 when the database answers; 503 otherwise (for load balancers and the image's health check)."""
+    try:
+        with svc.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        return JSONResponse({"status": "database unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+@ops.get("/metrics")
+def metrics(svc: ServicesDep) -> Response:
+    return Response(svc.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def build_services(engine: Engine, settings: Settings) -> Services:
+    """The services of a real deployment: channels from the settings, the link key, metrics."""
+    hub = ChatHub()
+    channels = build_channels(settings, hub)
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else None
+    links = LinkSigner(signing_key(engine, secret), days=settings.chat_link_days)
+    return Services(engine=engine, settings=settings, links=links, adapters=channels.adapters, hub=hub,
+                    metrics=Metrics(engine, system_clock), twilio=channels.twilio, telegram=channels.telegram)
+
+
+def create_app(engine: Engine, *, scheduler: bool = True, services: Services | None = None) -> FastAPI:
     from bot.settings import get_settings
 
-    settings = get_settings()
+    svc = services or build_services(engine, get_settings())
+    if svc.telegram is not None and svc.telegram.hooks is None:
+        svc.telegram.hooks = TelegramRecords(engine, svc.links, svc.clock,
+                                             default_county=svc.settings.default_county)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        jobs = build_scheduler(engine, public_url=settings.public_url, tz=settings.timezone,
-                               rate_limits=settings.rate_limits) if scheduler else None
-        if jobs is not None:
+        settings = svc.settings
+        jobs = None
+        if scheduler:
+            bot_name = await telegram_username(svc.telegram)
+
+            def on_run(stats: object) -> None:
+                svc.hub.notify_all()
+                for name, count in getattr(stats, "as_dict", dict)().items():
+                    if count:
+                        svc.metrics.sends.labels(outcome=name).inc(count)
+
+            worker = Worker(engine, svc.adapters, public_url=settings.public_url, clock=svc.clock,
+                            rate_limits=settings.rate_limits, links=svc.links, telegram_bot=bot_name,
+                            on_run=on_run)
+            svc.kick = worker.kick
+            jobs = build_scheduler(engine, public_url=settings.public_url, tz=settings.timezone, worker=worker)
             jobs.start()
         try:
             yield
         finally:
             if jobs is not None:
                 jobs.shutdown(wait=False)
+            for adapter in (svc.twilio, svc.telegram):
+                if adapter is not None:
+                    await adapter.close()
 
     app = FastAPI(title="ot-outreach", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.services = svc
+    app.include_router(ops)
+    app.include_router(twilio.router)
+    app.include_router(telegram.router)
+    app.include_router(webchat.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.get("/healthz")
-    def healthz() -> JSONResponse:
-        """200 when the database answers; 503 otherwise (for load balancers and the image's health check)."""
-        try:
-            with engine.connect() as connection:
-                connection.execute(sa.text("SELECT 1"))
-        except sa.exc.SQLAlchemyError:
-            return JSONResponse({"status": "database unavailable"}, status_code=503)
-        return JSONResponse({"status": "ok"})
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        return response
 
     return app

@@ -1,0 +1,82 @@
+"""From a channel's webhook to the database: an inbound message through `bot.inbound`, a delivery report
+through `bot.delivery`, each in one write transaction. Blocking: the web layer runs these in a thread.
+
+Routing to a county: a county that has its own sender on a channel (`County.settings["senders"]`, e.g.
+{"sms": "+4759000000"} or a Messaging Service SID) receives what is sent to that sender, and only its own
+contact points can be the sender; a message to the deployment's shared sender is matched by address across
+counties, and one from an unknown address is stored under OTBOT_DEFAULT_COUNTY (or refused when none is set).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from adapters.base import Inbound, StatusReport
+from bot.delivery import record_report
+from bot.inbound import InboundMessage, InboundResult, UnknownSender, handle_inbound
+from bot.log import get_logger
+from storage.db import write_session
+from storage.enums import Channel
+from storage.models import County
+
+log = get_logger("bot.receive")
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """What became of one inbound message: stored (its result) or refused (no county knows the sender)."""
+
+    result: InboundResult | None
+    refused: str | None = None
+
+
+def sender_county(session: Session, channel: Channel, to: str | None) -> int | None:
+    """The county whose own sender on `channel` is `to`, if one has it."""
+    if not to:
+        return None
+    for county in session.exec(select(County)):
+        senders = (county.settings or {}).get("senders") or {}
+        if isinstance(senders, dict) and str(senders.get(channel.value, "")).strip() == to.strip():
+            return county.id
+    return None
+
+
+def default_county(session: Session, name: str | None) -> int | None:
+    if not name:
+        return None
+    return session.exec(select(County.id).where(col(County.name) == name)).first()
+
+
+def receive(engine: Engine, inbound: Inbound, now: datetime, *, default_county_name: str | None = None,
+            only_county: int | None = None) -> Received:
+    """Store and handle one inbound message; a provider's retry is recognised and does nothing."""
+    message = InboundMessage(channel=inbound.channel, account=inbound.account, provider_id=inbound.provider_id,
+                             address=inbound.address, text=inbound.text, received_at=inbound.received_at)
+    with write_session(engine) as session:
+        routed = only_county if only_county is not None else sender_county(session, inbound.channel, inbound.to)
+        fallback = default_county(session, default_county_name)
+        try:
+            result = handle_inbound(session, message, now=now, county_id=fallback, only_county=routed)
+        except UnknownSender:
+            log.info("inbound refused", channel=inbound.channel.value, reason="unknown sender, no county")
+            return Received(None, "unknown sender and no default county")
+    return Received(result)
+
+
+def report(engine: Engine, status: StatusReport, now: datetime) -> str:
+    """Store and apply one delivery report: "applied", "pending" or "duplicate"."""
+    with write_session(engine) as session:
+        connection = session.connection()
+        outcome = record_report(connection, status, now)
+    return outcome
+
+
+def county_names(engine: Engine) -> dict[int, str]:
+    with engine.connect() as connection:
+        table = County.__table__  # type: ignore[attr-defined]
+        return {row.id: row.name for row in connection.execute(sa.select(table.c.id, table.c.name))}

@@ -1,0 +1,84 @@
+"""The web layer's typed dependencies: one `Services` per app, built at start from the settings.
+
+Routers ask for what they need with `ServicesDep` (FastAPI's Annotated dependencies), never read the
+environment or build clients themselves; tests build a `Services` of their own (fake provider URLs, a
+fixed clock) and hand it to `create_app`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
+
+from adapters.base import ChannelAdapter, WebRequest
+from adapters.telegram import TelegramChannel
+from adapters.twilio_sms import TwilioSMS
+from adapters.webchat import ChatHub
+from bot.links import LinkSigner
+from bot.settings import Settings
+from bot.web.metrics import Metrics
+from storage.enums import Channel
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _no_kick() -> None:
+    return None
+
+
+@dataclass
+class Services:
+    """Everything a request may need, made once per app."""
+
+    engine: Engine
+    settings: Settings
+    links: LinkSigner
+    adapters: dict[Channel, ChannelAdapter]
+    hub: ChatHub
+    metrics: Metrics
+    clock: Callable[[], datetime] = system_clock
+    twilio: TwilioSMS | None = None
+    telegram: TelegramChannel | None = None
+    # Wakes the in-process dispatcher (after an inbound message, so that its answer goes out at once).
+    kick: Callable[[], Awaitable[None]] = field(default=_no_kick)
+
+    def public_url(self, request: Request) -> str:
+        """The URL the provider called, as it signed it: our public base (OTBOT_PUBLIC_URL, right behind a
+        reverse proxy) with this request's path and query string."""
+        base = urlsplit(self.settings.public_url)
+        prefix = base.path.rstrip("/")
+        url = f"{base.scheme}://{base.netloc}{prefix}{request.url.path}"
+        query = request.url.query
+        return f"{url}?{query}" if query else url
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+async def web_request(request: Request, svc: Services, *, form: bool = False, json: bool = False) -> WebRequest:
+    """The request as adapters see it: public URL, lower-case headers, the decoded form or JSON body."""
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    body_form: dict[str, str] = {}
+    body_json: object = None
+    if form:
+        data = await request.form()
+        body_form = {k: v for k, v in data.multi_items() if isinstance(v, str)}
+    if json:
+        try:
+            body_json = await request.json()
+        except ValueError:
+            body_json = None
+    return WebRequest(url=svc.public_url(request), headers=headers, form=body_form, json=body_json)
