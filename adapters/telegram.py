@@ -140,6 +140,11 @@ class TelegramChannel:
         if bot is not None:
             await bot.session.close()
 
+    async def register_webhook(self, public_url: str) -> None:
+        """Tell Telegram where to post updates, with our secret token; messages only."""
+        await self.bot().set_webhook(url=public_url.rstrip("/") + WEBHOOK_PATH,
+                                     secret_token=self._secret.decode("utf-8"), allowed_updates=["message"])
+
     async def bot_username(self) -> str:
         """The bot's username for deep links: configured, else asked of Telegram once."""
         if not self.username:

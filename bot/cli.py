@@ -396,7 +396,7 @@ def show_thread(
     from rich.table import Table
 
     tz = get_settings().tz
-    out = Console(soft_wrap=False)
+    out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)  # a file or a pipe: whole lines
     out.print(f"{result.roster_id} · {result.county} · {result.status_code}"
               + (" · held by an adviser" if result.held else ""), markup=False, highlight=False)
     table = Table(show_lines=False)

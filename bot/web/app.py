@@ -72,6 +72,11 @@ def create_app(engine: Engine, *, scheduler: bool = True, services: Services | N
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         settings = svc.settings
         jobs = None
+        if svc.telegram is not None:
+            try:
+                await svc.telegram.register_webhook(settings.public_url)
+            except Exception as exc:  # noqa: BLE001 - Telegram unreachable at start: updates wait at Telegram
+                log.warning("telegram setWebhook failed", error=type(exc).__name__)
         if scheduler:
             bot_name = await telegram_username(svc.telegram)
 

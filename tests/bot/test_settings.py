@@ -95,3 +95,25 @@ def test_rate_limits_are_json_per_known_channel(monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setenv("OTBOT_RATE_LIMITS", bad)
         with pytest.raises((ValidationError, SettingsError)):
             Settings()
+
+
+@pytest.mark.parametrize(("env", "line"), [
+    ({"twilio_account_sid": "AC1"}, "settings: OTBOT_TWILIO_ACCOUNT_SID and OTBOT_TWILIO_AUTH_TOKEN go together"),
+    ({"twilio_account_sid": "AC1", "twilio_auth_token": "t"},
+     "settings: Twilio needs OTBOT_TWILIO_FROM or OTBOT_TWILIO_MESSAGING_SERVICE_SID"),
+    ({"telegram_token": "1:x"}, "settings: OTBOT_TELEGRAM_TOKEN needs OTBOT_TELEGRAM_SECRET (the webhook is "
+     "refused without it)"),
+    ({"telegram_token": "1:x", "telegram_secret": "has spaces"},
+     "OTBOT_TELEGRAM_SECRET: 1 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)"),
+    ({"smtp_host": "smtp.example"}, "settings: OTBOT_SMTP_HOST needs OTBOT_SMTP_FROM"),
+])
+def test_a_channel_half_configured_is_one_line(env: dict[str, str], line: str) -> None:
+    assert errors_of(**env) == [line]
+
+
+def test_secrets_never_show_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTBOT_TWILIO_ACCOUNT_SID", "AC1")
+    monkeypatch.setenv("OTBOT_TWILIO_AUTH_TOKEN", "very-secret-token")
+    monkeypatch.setenv("OTBOT_TWILIO_FROM", "+4759440000")
+    settings = Settings()
+    assert settings.twilio_enabled and "very-secret-token" not in repr(settings)

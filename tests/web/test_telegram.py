@@ -183,3 +183,9 @@ def test_retry_after_is_honoured(telegram_stack: Stack) -> None:
     assert row.state == OutboxState.PENDING and row.next_attempt_at >= NOW + timedelta(seconds=600)
     telegram_stack.clock.advance(seconds=601)
     assert telegram_stack.dispatch().sent == 1
+
+
+def test_serve_registers_the_webhook_with_the_secret(telegram_stack: Stack) -> None:
+    webhook = peer(telegram_stack).webhook
+    assert webhook["url"] == telegram_stack.url + WEBHOOK_PATH
+    assert webhook["secret_token"] == TELEGRAM_SECRET
