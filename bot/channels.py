@@ -67,9 +67,7 @@ def build_channels(settings: Settings, hub: ChatHub, *, console: TextIO | None =
             settings.smtp_host, settings.smtp_port, username=settings.smtp_username,
             password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
             from_address=settings.smtp_from, starttls=settings.smtp_starttls, timeout=settings.smtp_timeout)
-    log.info("channels", sms="twilio" if channels.twilio else "console",
-             telegram="telegram" if channels.telegram else "console",
-             email="smtp" if settings.email_enabled else "console")
+    log.info("channels", **{channel.value: type(adapter).__name__ for channel, adapter in adapters.items()})
     return channels
 
 

@@ -134,7 +134,7 @@ class TelegramRecords:
         try:
             bound = bind(self.engine, self.links, Channel.TELEGRAM, token, str(chat_id), self.clock())
         except BindRefused as exc:
-            log.info("chat link refused", channel="telegram", reason=str(exc))
+            log.info("chat link refused", channel=Channel.TELEGRAM.value, reason=str(exc))
             return render("chat_link_invalid", language_of(language_code))
         language = bound.language if bound.language in LANGUAGES else "nb"
         return render("chat_bound", language, county=bound.county)

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from adapters.base import Outcome, StatusReport
 from bot.log import get_logger
-from storage.enums import DELIVERY_ORDER, AlertKind, DeliveryStatus, OutboxState
+from storage.enums import DELIVERY_ORDER, AlertKind, Channel, DeliveryStatus, OutboxState
 from storage.models import Alert, ContactPoint, DeliveryReport, Message, Outbox, Youth
 
 log = get_logger("bot.delivery")
@@ -45,7 +45,7 @@ def lower_than(status: DeliveryStatus) -> list[str]:
 def record_report(connection: sa.Connection, report: StatusReport, now: datetime) -> str:
     """Store one report and apply it if its message exists; in the caller's transaction.
 
-    Returns "duplicate" (stored before), "applied" or "pending" (no message with this provider id yet).
+    Returns "duplicate" (stored before), "applied" or "waiting" (no message with this provider id yet).
     """
     values = {"channel": report.channel, "provider_account": report.account, "provider_id": report.provider_id,
               "status": report.status, "provider_status": report.provider_status[:40],
@@ -62,7 +62,7 @@ def record_report(connection: sa.Connection, report: StatusReport, now: datetime
             report_id = connection.execute(sa.insert(REPORT).values(**values).returning(REPORT.c.id)).scalar_one()
     except sa.exc.IntegrityError:  # the same report, stored by a concurrent request
         return "duplicate"
-    return "applied" if _apply(connection, report_id, report, now) else "pending"
+    return "applied" if _apply(connection, report_id, report, now) else "waiting"
 
 
 def apply_pending(connection: sa.Connection, now: datetime, *, limit: int = 500) -> int:
@@ -85,7 +85,7 @@ def outcome_for(channel: str, error_code: str | None) -> Outcome:
     from adapters.twilio_sms import outcome_of
 
     code = int(error_code) if error_code and error_code.isdigit() else None
-    return outcome_of(None, code) if channel == "sms" else Outcome.FAILED
+    return outcome_of(None, code) if channel == Channel.SMS else Outcome.FAILED
 
 
 def _apply(connection: sa.Connection, report_id: int, report: StatusReport, now: datetime) -> bool:

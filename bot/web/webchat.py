@@ -39,7 +39,7 @@ from flows.templates import render
 from storage.enums import Channel, Direction
 from storage.models import ContactPoint, County, Message, Youth
 
-router = APIRouter(tags=["webchat"])
+router = APIRouter(tags=[Channel.WEBCHAT.value])
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 COOKIE = "otbot_chat"
 COOKIE_DAYS = 90
@@ -165,7 +165,7 @@ async def chat_send(request: Request, svc: ServicesDep, background: BackgroundTa
     received = await run_in_threadpool(receive, svc.engine, inbound, svc.clock(), only_county=point.county_id)
     svc.hub.notify(point.address)
     if received.result is not None and not received.result.duplicate:
-        svc.metrics.webhook("webchat", "accepted")
+        svc.metrics.webhook(Channel.WEBCHAT.value, "accepted")
         background.add_task(svc.kick)
     if fetch:
         return Response(status_code=204)

@@ -63,7 +63,7 @@ def test_a_repeated_report_is_stored_once(engine: Engine) -> None:
 
 
 def test_a_report_before_its_message_waits_and_is_applied_later(engine: Engine) -> None:
-    assert apply(engine, report(DeliveryStatus.FAILED, "undelivered", sid="SM9", code="30003")) == "pending"
+    assert apply(engine, report(DeliveryStatus.FAILED, "undelivered", sid="SM9", code="30003")) == "waiting"
     message_id = message(engine, sid="SM9")
     with engine.begin() as connection:
         assert apply_pending(connection, NOW) == 1
