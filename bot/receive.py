@@ -9,12 +9,14 @@ counties, and one from an unknown address is stored under OTBOT_DEFAULT_COUNTY (
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from adapters.base import Inbound, StatusReport
 from bot.delivery import record_report
@@ -35,21 +37,50 @@ class Received:
     refused: str | None = None
 
 
+# County routing, read once per ROUTES_FOR seconds per process: every inbound message needs it, and counties'
+# senders change seldom (a change is seen within ROUTES_FOR seconds).
+ROUTES_FOR = 30.0
+_routes: dict[str, tuple[float, dict[tuple[str, str], int], dict[str, int]]] = {}
+_routes_lock = threading.Lock()
+
+
+def _county_routes(session: Session) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+    """(channel, sender) -> county id, and name -> county id, of this database."""
+    key = str(session.get_bind().engine.url)
+    with _routes_lock:
+        cached = _routes.get(key)
+        if cached is not None and time.monotonic() - cached[0] < ROUTES_FOR:
+            return cached[1], cached[2]
+    senders: dict[tuple[str, str], int] = {}
+    names: dict[str, int] = {}
+    for county_id, name, settings in session.exec(select(County.id, County.name, County.settings)):
+        assert county_id is not None
+        names[name] = county_id
+        own = (settings or {}).get("senders") or {}
+        if isinstance(own, dict):
+            senders.update({(str(channel), str(sender).strip()): county_id for channel, sender in own.items()})
+    with _routes_lock:
+        _routes[key] = (time.monotonic(), senders, names)
+    return senders, names
+
+
+def forget_routes() -> None:
+    """Read the counties' senders again at the next message (after a county's settings changed here)."""
+    with _routes_lock:
+        _routes.clear()
+
+
 def sender_county(session: Session, channel: Channel, to: str | None) -> int | None:
     """The county whose own sender on `channel` is `to`, if one has it."""
     if not to:
         return None
-    for county in session.exec(select(County)):
-        senders = (county.settings or {}).get("senders") or {}
-        if isinstance(senders, dict) and str(senders.get(channel.value, "")).strip() == to.strip():
-            return county.id
-    return None
+    return _county_routes(session)[0].get((channel.value, to.strip()))
 
 
 def default_county(session: Session, name: str | None) -> int | None:
     if not name:
         return None
-    return session.exec(select(County.id).where(col(County.name) == name)).first()
+    return _county_routes(session)[1].get(name)
 
 
 def receive(engine: Engine, inbound: Inbound, now: datetime, *, default_county_name: str | None = None,

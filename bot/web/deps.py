@@ -7,10 +7,11 @@ fixed clock) and hand it to `create_app`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -24,6 +25,8 @@ from bot.links import LinkSigner
 from bot.settings import Settings
 from bot.web.metrics import Metrics
 from storage.enums import Channel
+
+T = TypeVar("T")
 
 
 def system_clock() -> datetime:
@@ -49,6 +52,19 @@ class Services:
     telegram: TelegramChannel | None = None
     # Wakes the in-process dispatcher (after an inbound message, so that its answer goes out at once).
     kick: Callable[[], Awaitable[None]] = field(default=_no_kick)
+    # Demo mode (`otbot demo`): the phone simulator is served; never in a real deployment.
+    demo: bool = False
+    # How many inbound messages are written at once: SQLite has one writer (threads queueing in its busy
+    # handler sleep and retry, which costs more than waiting here in turn); PostgreSQL takes a few.
+    inbound_gate: threading.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.inbound_gate = threading.BoundedSemaphore(1 if self.engine.dialect.name == "sqlite" else 4)
+
+    def write(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
+        """Run a blocking database write through the inbound gate (call it in a worker thread)."""
+        with self.inbound_gate:
+            return function(*args, **kwargs)
 
     def public_url(self, request: Request) -> str:
         """The URL the provider called, as it signed it: our public base (OTBOT_PUBLIC_URL, right behind a
