@@ -63,6 +63,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 export_app = typer.Typer(help="Exports for Vigo OT.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(export_app, name="export")
+adviser_app = typer.Typer(help="Adviser accounts for the inbox.", no_args_is_help=True)
+app.add_typer(adviser_app, name="adviser")
 templates_app = typer.Typer(help="Message templates.", no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
 
@@ -365,6 +367,82 @@ def serve(
                 log_config=None, proxy_headers=False)
 
 
+@adviser_app.command("create")
+def adviser_create(
+    name: Annotated[str, typer.Option("--name", help="The adviser's full name.")],
+    email: Annotated[str, typer.Option("--email", help="Their e-mail address: the login.")],
+    county: Annotated[str, typer.Option("--county", help="Their county (as in the roster).")],
+    role: Annotated[str, typer.Option("--role", help="adviser (their caseload), lead (the county) or admin "
+                                      "(the county, its advisers and settings).")] = "adviser",
+    db: DbOption = None,
+) -> None:
+    """Create an adviser account (or set a new password). The password is asked for, or read from standard
+    input when that is not a terminal — never an argument (it would stay in the shell's history)."""
+    import getpass
+
+    from sqlmodel import Session
+
+    from bot.advisers import AdviserError, create_adviser
+    from storage.enums import AdviserRole
+
+    try:
+        chosen = AdviserRole(role)
+    except ValueError:
+        err.print(f"--role {role!r}: one of adviser, lead, admin", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            err.print("the two passwords differ; nothing was changed", markup=False, highlight=False)
+            raise typer.Exit(2)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    engine = _engine(db)
+    with Session(engine) as session:
+        try:
+            adviser = create_adviser(session, name=name, email=email, county=county, role=chosen, password=password,
+                                     now=_now())
+        except AdviserError as exc:
+            err.print(str(exc), markup=False, highlight=False)
+            raise typer.Exit(2) from None
+        session.commit()
+        err.print(f"adviser {adviser.id} ({chosen.value}, {county}) can log in as {adviser.email}", markup=False,
+                  highlight=False)
+
+
+@adviser_app.command("away")
+def adviser_away(
+    email: Annotated[str, typer.Argument(help="The adviser's e-mail.")],
+    back: Annotated[bool, typer.Option("--back", help="Back again: their caseload is theirs alone.")] = False,
+    fallback: Annotated[bool, typer.Option("--fallback", help="Instead: make this adviser their county's "
+                                           "fallback, who sees the caseloads of advisers who are away.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Mark an adviser away (or back), or make them their county's fallback adviser."""
+    from sqlmodel import Session, col, select
+
+    from storage.models import Adviser, County
+
+    engine = _engine(db)
+    with Session(engine) as session:
+        adviser = session.exec(select(Adviser).where(col(Adviser.email) == email.strip().lower())).first()
+        if adviser is None:
+            err.print(f"{email}: no adviser with this e-mail", markup=False, highlight=False)
+            raise typer.Exit(2)
+        if fallback:
+            county = session.get(County, adviser.county_id)
+            assert county is not None
+            county.settings = {**(county.settings or {}), "fallback_adviser_id": adviser.id}
+            session.add(county)
+            what = f"the fallback adviser of {county.name}"
+        else:
+            adviser.away = not back
+            session.add(adviser)
+            what = "back" if back else "away"
+        session.commit()
+    err.print(f"{email}: {what}", markup=False, highlight=False)
+
+
 @app.command("thread")
 def show_thread(
     roster_id: Annotated[str, typer.Argument(help="The youth's roster id (from Vigo OT).")],
@@ -518,16 +596,47 @@ def _print_simulation(result) -> None:  # type: ignore[no-untyped-def]
 
 
 @app.command("demo")
-def demo(db: DbOption = None) -> None:
-    """Try the product with no accounts: imports a fictional roster made for today and shows the summary."""
+def demo(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    speed: Annotated[float, typer.Option("--speed", min=1, max=10_000,
+                                         help="Run the demo's clock this many times faster than real time.")] = 1,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Only set up (roster and login), do not serve.")] = False,
+) -> None:
+    """Try the whole product with no accounts: a fictional roster made for today, a demo adviser, and the web
+    service with the scheduler; messages to youth appear here, the phone simulator answers as them."""
+    import uvicorn
+
+    from bot.demo import demo_adviser, demo_clock
     from bot.demo_roster import demo_roster
     from bot.settings import get_settings
+    from bot.web.app import build_services, create_app
 
-    today = _now().astimezone(get_settings().tz).date()
+    settings = get_settings()
+    today = _now().astimezone(settings.tz).date()
     # Made for today, so every youth is inside the target group whatever the date (and no file to find).
     code = _run_import(db, demo_roster(today), f"demo-roster-{today.isoformat()}.csv", county=None, dry_run=False,
                        as_of=today)
-    raise typer.Exit(0 if code in (0, 3) else code)
+    if code not in (0, 3):
+        raise typer.Exit(code)
+    engine = _engine(db)
+    login = demo_adviser(engine, _now())
+    base = f"http://{host}:{port}"
+    settings = settings.model_copy(update={"public_url": settings.public_url if settings.public_url !=
+                                           "http://127.0.0.1:8000" else base})
+    out = Console(soft_wrap=True)
+    out.print(f"\nDemo ready ({login.county}).", markup=False, highlight=False)
+    out.print(f"  Inbox:           {base}/inbox", markup=False, highlight=False)
+    out.print(f"  Phone simulator: {base}/demo/phone", markup=False, highlight=False)
+    out.print(f"  Log in as {login.email} with password {login.password}", markup=False, highlight=False)
+    out.print("  Messages the bot sends by SMS appear below. Stop with Ctrl+C.\n", markup=False, highlight=False)
+    if no_serve:
+        return
+    services = build_services(engine, settings)
+    services.demo = True
+    services.clock = demo_clock(speed)
+    uvicorn.run(create_app(engine, services=services), host=host, port=port, access_log=False, log_config=None)
 
 
 @templates_app.command("check")

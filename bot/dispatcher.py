@@ -142,6 +142,8 @@ class DispatchStats:
 
 # STOPP gets its confirmation and nothing more: the one automatic message an opted-out point still gets.
 OPT_OUT_CONFIRMATION = "reply_opt_out"
+# An adviser's own message (the inbox): it goes while that adviser holds the conversation.
+ADVISER_REPLY = "adviser_reply"
 # An answer to an urgent reply (where to get help now) goes even to an opted-out point, a flagged number or a
 # conversation an adviser holds: the inbound path queues it only for the person who wrote, and the adviser has
 # the urgent alert at once. Safety before silence.
@@ -457,7 +459,7 @@ class Dispatcher:
             reason = WRONG_NUMBER
         elif facts.retired_at is not None:
             reason = RETIRED
-        elif facts.held_by_adviser_id is not None and not row.urgent:
+        elif facts.held_by_adviser_id is not None and not row.urgent and row.template != ADVISER_REPLY:
             reason = ADVISER_HOLD
         elif row.audience == Audience.GUARDIAN and not is_minor_on(facts.birth_date, day):
             reason = GUARDIAN_OF_ADULT

@@ -370,7 +370,7 @@ def _plan_steps(result: Plan, flow: Flow, enrolment: EnrolmentFacts, youth: Yout
                 open_steps += 1
                 result.wake_at(due_at - lookahead)
                 continue
-            address = _address(step, youth, audience, guardian_id, rkey)
+            address = _address(step, youth, audience, guardian_id, rkey, county.settings.get("channel_order"))
             if address is None:
                 continue  # every channel of this step failed for this person: nothing more to try
             open_steps += 1
@@ -401,14 +401,27 @@ def _recipients(step: Step, youth: YouthFacts) -> list[tuple[Audience, int | Non
     return [(Audience.GUARDIAN, g) for g in guardians]
 
 
-def _address(step: Step, youth: YouthFacts, audience: Audience, guardian_id: int | None, rkey: str) -> Address | None:
-    """The recipient's usable address on the step's first channel that has not failed for this step."""
-    for channel in step.channels:
+def _address(step: Step, youth: YouthFacts, audience: Audience, guardian_id: int | None, rkey: str,
+             order: object = None) -> Address | None:
+    """The recipient's usable address on the step's first channel that has not failed for this step.
+
+    `order` is the county's channel order (County.settings["channel_order"], a list of channel names): the
+    step's channels are tried in that order, those it does not name after them in the step's own order; a
+    channel the step does not list is never added.
+    """
+    for channel in _ordered(step.channels, order):
         for address in youth.addresses:
             if (address.owner is audience and address.guardian_id == guardian_id and address.channel is channel
                     and address.usable and (rkey, address.contact_point_id) not in youth.failed):
                 return address
     return None
+
+
+def _ordered(channels: tuple[Channel, ...], order: object) -> list[Channel]:
+    if not isinstance(order, list):
+        return list(channels)
+    rank = {str(name): index for index, name in enumerate(order)}
+    return sorted(channels, key=lambda c: (rank.get(c.value, len(rank)), channels.index(c)))
 
 
 def _variables(youth: YouthFacts, county: CountyFacts, deadline: date | None) -> dict[str, Any]:

@@ -143,3 +143,12 @@ class Question(StrEnum):
     ACTIVITY_CHOICE = "activity_choice"  # "Svar 1 skole, 2 jobb, 3 noe annet, 4 vil snakke med noen"
     WHAT_DOING = "what_doing"  # the one follow-up question after a bare acknowledgement
     WHICH_CHILD = "which_child"  # a guardian of several youth
+
+
+class AdviserRole(StrEnum):
+    """What a person may see and do in the inbox: an adviser their caseload, a lead their county, an admin
+    their county and its advisers and settings."""
+
+    ADVISER = "adviser"
+    LEAD = "lead"
+    ADMIN = "admin"

@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from storage.enums import (
     ActorKind,
+    AdviserRole,
     AlertKind,
     Audience,
     ChangeState,
@@ -116,6 +117,12 @@ class Adviser(SQLModel, table=True):
     email: str | None = Field(default=None, unique=True, max_length=200)
     phone: str | None = Field(default=None, max_length=20)
     active: bool = True
+    role: AdviserRole = _enum(AdviserRole, "role", 10, default=AdviserRole.ADVISER)
+    # argon2 hash of the inbox password; None: cannot log in.
+    password_hash: str | None = Field(default=None, max_length=200)
+    # Away: the county's fallback adviser (County.settings["fallback_adviser_id"]) sees this caseload.
+    away: bool = False
+    last_login_at: datetime | None = _ts(nullable=True, default=False)
     created_at: datetime = _ts()
 
 
@@ -381,6 +388,8 @@ class Alert(SQLModel, table=True):
     detail: str | None = Field(default=None, max_length=400)
     created_at: datetime = _ts()
     acknowledged_at: datetime | None = _ts(nullable=True, default=False)
+    # The adviser who acknowledged it (with acknowledged_at: who and when).
+    acknowledged_by: int | None = Field(default=None, foreign_key="adviser.id")
 
 
 class AccessLog(SQLModel, table=True):
@@ -448,4 +457,17 @@ class SiteSecret(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=40)
     value: str = Field(max_length=200)
+    created_at: datetime = _ts()
+
+
+class Note(SQLModel, table=True):
+    """An adviser's note on a youth."""
+
+    __table_args__ = (_youth_fk("note"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    county_id: int = Field(foreign_key="county.id", index=True)
+    youth_id: int = Field(index=True)
+    adviser_id: int = Field(foreign_key="adviser.id")
+    text: str = Field(sa_type=sa.Text)
     created_at: datetime = _ts()

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
@@ -24,7 +25,8 @@ from bot.links import LinkSigner, signing_key
 from bot.log import get_logger
 from bot.scheduler import Worker, build_scheduler
 from bot.settings import Settings
-from bot.web import telegram, twilio, webchat
+from bot.web import dashboard, inbox, login, phone, settings_page, telegram, twilio, webchat
+from bot.web.auth import CsrfFailed, LoginRequired, LoginThrottle
 from bot.web.deps import Services, ServicesDep, system_clock
 from bot.web.metrics import Metrics
 
@@ -103,11 +105,24 @@ def create_app(engine: Engine, *, scheduler: bool = True, services: Services | N
 
     app = FastAPI(title="ot-outreach", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.services = svc
-    app.include_router(ops)
-    app.include_router(twilio.router)
-    app.include_router(telegram.router)
-    app.include_router(webchat.router)
+    app.state.login_throttle = LoginThrottle()  # failed logins per e-mail and client, in this process
+    for module in (ops, twilio, telegram, webchat, login, inbox, dashboard, settings_page):
+        app.include_router(module if isinstance(module, APIRouter) else module.router)
+    if svc.demo:
+        app.include_router(phone.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _: LoginRequired) -> Response:
+        if request.method == "GET" and "text/html" in request.headers.get("accept", "text/html"):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+        return PlainTextResponse("log in first", status_code=401)
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, _: CsrfFailed) -> Response:
+        return PlainTextResponse("the form has expired or did not come from this site: reload the page",
+                                 status_code=403)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

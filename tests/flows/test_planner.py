@@ -232,3 +232,13 @@ def test_deadline_reminders_skip_youth_registered_by_mistake_or_moved_county() -
 
 def test_spoken_dates() -> None:
     assert [spoken_date(date(2027, 3, 1), lang) for lang in ("nb", "nn", "en")] == ["1. mars", "1. mars", "1 March"]
+
+
+def test_a_countys_channel_order_decides_which_channel_a_step_tries_first() -> None:
+    from flows.planner import _ordered
+
+    step_channels = (Channel.SMS, Channel.EMAIL)
+    assert _ordered(step_channels, None) == [Channel.SMS, Channel.EMAIL]
+    assert _ordered(step_channels, ["email", "sms"]) == [Channel.EMAIL, Channel.SMS]
+    # A channel the step does not list is never added; one the order does not name comes after, in step order.
+    assert _ordered(step_channels, ["telegram", "email"]) == [Channel.EMAIL, Channel.SMS]

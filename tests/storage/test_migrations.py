@@ -31,7 +31,7 @@ from storage.models import County
 TABLES = {
     "county", "adviser", "youth", "guardian", "contactpoint", "message",
     "outbox", "statuschange", "alert", "accesslog", "youthguardian", "enrolment", "conversation",
-    "deliveryreport", "chatbinding", "sitesecret",
+    "deliveryreport", "chatbinding", "sitesecret", "note",
 }  # fmt: skip
 
 

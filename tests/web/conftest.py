@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
 import socket
 import threading
 import time
@@ -53,7 +54,7 @@ class Clock:
 
 
 def free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # TCP: asyncio turns Nagle off
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     return sock
@@ -63,6 +64,7 @@ class LiveServer:
     """uvicorn serving `app` on a socket bound before the app was built (so that the public URL is known)."""
 
     def __init__(self, app: Any, sock: socket.socket) -> None:
+        self.app = app
         self.sock = sock
         self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -194,3 +196,73 @@ def chat_stack(roster: Engine) -> Iterator[Stack]:
     app = create_app(roster, scheduler=False, services=services)
     with LiveServer(app, sock) as server:
         yield Stack(services, server, clock)
+
+
+PASSWORD = "riktig-hest-batteri"
+# (name, e-mail, county, role): Tor Ivar Lien and Ingrid Fossum are the roster's Trøndelag advisers.
+ADVISERS = {
+    "tor": ("Tor Ivar Lien", "tor@trondelag.example", "Trøndelag", "adviser"),
+    "ingrid": ("Ingrid Fossum", "ingrid@trondelag.example", "Trøndelag", "adviser"),
+    "lead": ("Liv Leder", "lead@trondelag.example", "Trøndelag", "lead"),
+    "admin": ("Arne Admin", "admin@trondelag.example", "Trøndelag", "admin"),
+    "agder": ("Petter Salvesen", "petter@agder.example", "Agder", "adviser"),
+}
+
+
+@pytest.fixture
+def inbox_stack(roster: Engine) -> Iterator[Stack]:
+    """The app with adviser accounts (ADVISERS, all with PASSWORD) on the example roster; demo mode on."""
+    from bot.advisers import create_adviser
+    from storage.enums import AdviserRole
+
+    with Session(roster) as session:
+        for name, email, county, role in ADVISERS.values():
+            create_adviser(session, name=name, email=email, county=county, role=AdviserRole(role), password=PASSWORD,
+                           now=NOW)
+        session.commit()
+    sock = free_socket()
+    public = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    clock = Clock()
+    services = make_services(roster, Settings(public_url=public, default_county="Trøndelag"), clock)
+    services.demo = True
+    app = create_app(roster, scheduler=False, services=services)
+    with LiveServer(app, sock) as server:
+        yield Stack(services, server, clock)
+
+
+def login(stack: Stack, who: str) -> tuple[Any, str]:
+    """An httpx client logged in as ADVISERS[who], and its session's CSRF token (for POSTs)."""
+    import re
+
+    import httpx
+
+    client = httpx.Client(base_url=stack.url, follow_redirects=False)
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert token is not None
+    answer = client.post("/login", data={"email": ADVISERS[who][1], "password": PASSWORD, "csrf": token.group(1),
+                                         "next": "/inbox"})
+    assert answer.status_code == 303, answer.text
+    inbox = client.get("/inbox")
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', inbox.text)
+    assert csrf is not None
+    return client, csrf.group(1)
+
+
+CHROMIUM = os.environ.get("OTBOT_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots (git-ignored; the README shows copies under docs/)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium: Debian's chromium driven by Playwright; skipped where it is missing, except in CI."""
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium", pytrace=False)
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with playwright_sync.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()

@@ -4,35 +4,12 @@ page sends without JavaScript too. Screenshots go to test-artifacts/ (git-ignore
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlmodel import Session, col, select
 
 from bot.links import Purpose
 from storage.enums import Direction
 from storage.models import Message, Youth
-from tests.web.conftest import NOW, Stack
-
-CHROMIUM = os.environ.get("OTBOT_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-playwright_sync = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium", pytrace=False)
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with playwright_sync.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
+from tests.web.conftest import ARTIFACTS, NOW, Stack
 
 
 def chat_link(stack: Stack) -> str:
