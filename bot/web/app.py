@@ -25,7 +25,7 @@ from bot.links import LinkSigner, signing_key
 from bot.log import get_logger
 from bot.scheduler import Worker, build_scheduler
 from bot.settings import Settings
-from bot.web import dashboard, inbox, login, phone, settings_page, telegram, twilio, webchat
+from bot.web import advisers_page, dashboard, inbox, login, phone, settings_page, telegram, twilio, webchat
 from bot.web.auth import CsrfFailed, LoginRequired, LoginThrottle
 from bot.web.deps import Services, ServicesDep, system_clock
 from bot.web.metrics import Metrics
@@ -106,7 +106,7 @@ def create_app(engine: Engine, *, scheduler: bool = True, services: Services | N
     app = FastAPI(title="ot-outreach", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.services = svc
     app.state.login_throttle = LoginThrottle()  # failed logins per e-mail and client, in this process
-    for module in (ops, twilio, telegram, webchat, login, inbox, dashboard, settings_page):
+    for module in (ops, twilio, telegram, webchat, login, inbox, dashboard, settings_page, advisers_page):
         app.include_router(module if isinstance(module, APIRouter) else module.router)
     if svc.demo:
         app.include_router(phone.router)

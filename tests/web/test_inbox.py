@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from bot.inbound import InboundMessage, handle_inbound
 from bot.status import change_status
 from storage.enums import AlertKind, ChangeState, Channel, OutboxState
-from storage.models import AccessLog, Alert, Note, Outbox, StatusChange, Youth
+from storage.models import AccessLog, Adviser, Alert, Note, Outbox, StatusChange, Youth
 from tests.web.conftest import ADVISERS, NOW, PASSWORD, Stack, login
 
 
@@ -191,8 +191,9 @@ def test_every_route_hides_another_countys_youth(inbox_stack: Stack) -> None:
                            next_attempt_at=NOW + timedelta(days=2)))
         session.commit()
         planned = session.exec(select(Outbox).where(col(Outbox.idempotency_key) == "walk:planned")).one()
+        tor = session.exec(select(Adviser).where(col(Adviser.name) == "Tor Ivar Lien")).one()
         ids = {"youth_id": target.id, "change_id": proposal.id, "alert_id": alert.id if alert else None,
-               "outbox_id": planned.id, "verdict": "confirm"}
+               "outbox_id": planned.id, "verdict": "confirm", "adviser_id": tor.id}
     assert ids["alert_id"] is not None
     client, csrf = login(inbox_stack, "agder")
     walked = 0
