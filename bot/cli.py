@@ -608,7 +608,7 @@ def demo(
     service with the scheduler; messages to youth appear here, the phone simulator answers as them."""
     import uvicorn
 
-    from bot.demo import demo_adviser, demo_clock
+    from bot.demo import demo_adviser, demo_clock, open_all_hours
     from bot.demo_roster import demo_roster
     from bot.settings import get_settings
     from bot.web.app import build_services, create_app
@@ -622,6 +622,7 @@ def demo(
         raise typer.Exit(code)
     engine = _engine(db)
     login = demo_adviser(engine, _now())
+    open_all_hours(engine)
     base = f"http://{host}:{port}"
     settings = settings.model_copy(update={"public_url": settings.public_url if settings.public_url !=
                                            "http://127.0.0.1:8000" else base})
@@ -630,7 +631,8 @@ def demo(
     out.print(f"  Inbox:           {base}/inbox", markup=False, highlight=False)
     out.print(f"  Phone simulator: {base}/demo/phone", markup=False, highlight=False)
     out.print(f"  Log in as {login.email} with password {login.password}", markup=False, highlight=False)
-    out.print("  Messages the bot sends by SMS appear below. Stop with Ctrl+C.\n", markup=False, highlight=False)
+    out.print("  Messages the bot sends by SMS appear below (the demo sends at any hour). Stop with Ctrl+C.\n",
+              markup=False, highlight=False)
     if no_serve:
         return
     services = build_services(engine, settings)

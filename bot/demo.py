@@ -55,3 +55,16 @@ def demo_clock(speed: float, start: datetime | None = None,
     if speed == 1:
         return real
     return lambda: begin + (real() - origin) * speed
+
+
+ALL_DAY = {"weekday": "00:00-23:59", "saturday": "00:00-23:59", "sunday": "00:00-23:59", "public_holidays": True}
+
+
+def open_all_hours(engine: Engine) -> None:
+    """In the demo database only: every county sends at any hour, so that a newcomer trying the demo in the
+    evening sees the bot answer at once (a real county's window is in its settings, domain.md's by default)."""
+    with Session(engine) as session:
+        for county in session.exec(select(County)):
+            county.settings = {**(county.settings or {}), "sending_window": dict(ALL_DAY)}
+            session.add(county)
+        session.commit()

@@ -16,7 +16,7 @@ from bot.advisers import AdviserError, Principal, create_adviser, fallback_for
 from bot.log import get_logger
 from bot.web.auth import Checked, SignedIn
 from bot.web.deps import Services, ServicesDep
-from storage.db import session_scope
+from storage.db import write_session
 from storage.enums import ActorKind, AdviserRole
 from storage.models import AccessLog, Adviser, County
 
@@ -63,7 +63,7 @@ async def add_adviser(request: Request, who: Checked, svc: ServicesDep) -> Respo
         return await run_in_threadpool(lambda: _page(request, who, svc, error="Ukjent rolle.", status=400))
 
     def add() -> str | None:
-        with session_scope(svc.engine) as session:
+        with write_session(svc.engine) as session:
             county = session.get(County, who.county_id)
             assert county is not None
             try:
@@ -88,7 +88,7 @@ async def change_adviser(adviser_id: int, request: Request, who: Checked, svc: S
     form = await request.form()
 
     def change() -> None:
-        with session_scope(svc.engine) as session:
+        with write_session(svc.engine) as session:
             adviser = session.get(Adviser, adviser_id)
             if adviser is None or adviser.county_id != who.county_id:
                 raise HTTPException(status_code=404)

@@ -41,7 +41,7 @@ from bot.status import StatusChangeError, change_status, confirm_proposal, rejec
 from bot.web.auth import Checked, SignedIn
 from bot.web.deps import Services, ServicesDep
 from flows.calendar import SendingWindow, is_allowed, local_day
-from storage.db import session_scope
+from storage.db import write_session
 from storage.enums import ActorKind, AdviserRole, AlertKind, ChangeState, Channel, Direction, OutboxState
 from storage.models import (
     AccessLog,
@@ -226,7 +226,7 @@ async def inbox_events(request: Request, who: SignedIn, svc: ServicesDep) -> Res
 @router.post("/inbox/alerts/{alert_id}/ack")
 async def acknowledge(alert_id: int, request: Request, who: Checked, svc: ServicesDep) -> Response:
     def act() -> None:
-        with session_scope(svc.engine) as session:
+        with write_session(svc.engine) as session:
             alert = session.get(Alert, alert_id)
             if alert is None or alert.id not in {a.id for a in _alerts(session, who)}:
                 raise HTTPException(status_code=404)
@@ -293,7 +293,7 @@ def _conversation(session: Session, who: Principal, youth: Youth, svc: Services)
 @router.get("/inbox/youth/{youth_id}")
 async def conversation(youth_id: int, request: Request, who: SignedIn, svc: ServicesDep) -> Response:
     def load() -> dict[str, Any]:
-        with session_scope(svc.engine) as session:
+        with write_session(svc.engine) as session:
             youth = _youth_or_404(session, who, youth_id)
             context = _conversation(session, who, youth, svc)
             _log(session, who, youth, "read", "conversation", svc.clock())
@@ -307,7 +307,7 @@ async def _act(svc: Services, who: Principal, youth_id: int, action: Any) -> Non
     """Run `action(session, youth, now)` on a youth this person may see, in one transaction; 404 otherwise."""
 
     def run() -> None:
-        with session_scope(svc.engine) as session:
+        with write_session(svc.engine) as session:
             youth = _youth_or_404(session, who, youth_id)
             action(session, youth, svc.clock())
 
@@ -391,7 +391,7 @@ async def decide(change_id: int, verdict: str, who: Checked, svc: ServicesDep) -
         raise HTTPException(status_code=404)
 
     def run() -> int:
-        with session_scope(svc.engine) as session:
+        with write_session(svc.engine) as session:
             change = session.get(StatusChange, change_id)
             if change is None:
                 raise HTTPException(status_code=404)
@@ -449,7 +449,7 @@ async def add_note(youth_id: int, request: Request, who: Checked, svc: ServicesD
 @router.post("/inbox/outbox/{outbox_id}/cancel")
 async def cancel_planned(outbox_id: int, who: Checked, svc: ServicesDep) -> Response:
     def run() -> int:
-        with session_scope(svc.engine) as session:
+        with write_session(svc.engine) as session:
             row = session.get(Outbox, outbox_id)
             if row is None:
                 raise HTTPException(status_code=404)
@@ -474,7 +474,7 @@ async def export(request: Request, who: SignedIn, svc: ServicesDep, since: str |
         raise HTTPException(status_code=400, detail="since: a date as YYYY-MM-DD") from None
 
     def build() -> bytes:
-        with session_scope(svc.engine) as session:
+        with write_session(svc.engine) as session:
             visible = set(session.exec(select(Youth.id).where(visible_youth(session, who))))
             rows = [(row, county_id, youth_id) for row, county_id, youth_id
                     in change_rows(session, since=since_day, tz=svc.settings.tz) if youth_id in visible]

@@ -16,7 +16,7 @@ from bot.advisers import authenticate
 from bot.log import get_logger
 from bot.web.auth import SESSION_COOKIE, Checked, LoginThrottle, session_cookie, set_session
 from bot.web.deps import ServicesDep
-from storage.db import session_scope
+from storage.db import write_session
 
 router = APIRouter(tags=["login"])
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -66,7 +66,7 @@ async def login(request: Request, svc: ServicesDep) -> Response:
                      email=email, status=429)
 
     def check() -> int | None:
-        with session_scope(svc.engine) as session:
+        with write_session(svc.engine) as session:
             adviser = authenticate(session, email, password, svc.clock())
             return adviser.id if adviser is not None else None
 
