@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from bot.codes import CodeGroup
 from bot.inbound import _group, county_policy
-from flows.calendar import SendingWindow
+from flows.calendar import CalendarError, SendingWindow, load_calendar, with_county_rules
 from storage.enums import ChangeState, Channel
 
 # The groups a change can lead to, in Udir's order.
@@ -50,6 +51,15 @@ STATUS_CHANGES = "status_changes"
 SENDING_WINDOW = "sending_window"
 NO_REPLY = "no_reply_after_days"
 CHANNEL_ORDER = "channel_order"
+CALENDAR = "calendar"
+# The county's own deadline rules (flows.calendar.DeadlineRules), laid over flows/calendar.yaml by the engine.
+DEADLINE_DATES = ("special_deadline", "ordinary_deadline")
+DEADLINE_DAYS = ("remind_before_days", "still_apply_after_days")
+DEADLINE_WORDS = {"special_deadline": "Særskilt søknadsfrist", "ordinary_deadline": "Ordinær søknadsfrist",
+                  "remind_before_days": "Dager før fristen påminnelsen sendes",
+                  "still_apply_after_days": "Dager etter ordinær frist «du kan fortsatt søke» sendes"}
+DEADLINE_DAYS_MAX = 60
+_DAY_MONTH = re.compile(r"\s*(\d{1,2})\.(\d{1,2})\.?\s*\Z")
 
 SHOWN_INPUT = 40  # characters of a bad value repeated in an error line
 DETAIL_MAX = 400
@@ -80,6 +90,8 @@ class Editable:
     window: Window
     no_reply_after_days: int | None  # None: the flow's own delay
     channel_order: tuple[Channel, ...]  # (): the flows' own order
+    # The county's own deadline rules as stored ("MM-DD" dates, whole days); a key not here: the calendar file.
+    deadlines: Mapping[str, str | int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +164,18 @@ def read(settings: Mapping[str, Any] | None) -> Stored:
             order = tuple(Channel(c) for c in raw_order)
         else:
             unreadable.add(CHANNEL_ORDER)
-    return Stored(Editable(groups, _window_of(window), no_reply, order), frozenset(unreadable), window.tz)
+    deadlines: dict[str, str | int] = {}
+    raw_calendar = settings.get(CALENDAR)
+    if raw_calendar is not None:
+        try:
+            if not isinstance(raw_calendar, Mapping):
+                raise CalendarError("not a mapping")
+            with_county_rules(load_calendar(), "county", raw_calendar, "settings")
+            deadlines = {k: raw_calendar[k] for k in (*DEADLINE_DATES, *DEADLINE_DAYS) if k in raw_calendar}
+        except CalendarError:
+            unreadable.add(CALENDAR)
+    return Stored(Editable(groups, _window_of(window), no_reply, order, deadlines), frozenset(unreadable),
+                  window.tz)
 
 
 # --- the form -----------------------------------------------------------------------------------------------
@@ -172,6 +195,12 @@ def form_values(values: Editable) -> dict[str, str]:
     for position in range(1, len(CHANNELS) + 1):
         order = values.channel_order
         fields[f"channel_{position}"] = order[position - 1].value if position <= len(order) else ""
+    for key in DEADLINE_DATES:
+        value = values.deadlines.get(key)
+        fields[key] = f"{int(str(value)[3:5])}.{int(str(value)[:2])}." if isinstance(value, str) else ""
+    for key in DEADLINE_DAYS:
+        value = values.deadlines.get(key)
+        fields[key] = "" if value is None else str(value)
     return fields
 
 
@@ -263,12 +292,40 @@ def parse(form: Mapping[str, str]) -> tuple[Editable | None, dict[str, str]]:
             first_at[channel] = position
             order.append(channel)
 
+    deadlines: dict[str, str | int] = {}
+    for key in DEADLINE_DATES:
+        raw = form.get(key, "").strip()
+        if not raw:
+            continue
+        match = _DAY_MONTH.match(raw)
+        try:
+            day = date(2001, int(match[2]), int(match[1])) if match else None
+        except ValueError:
+            day = None
+        if day is None:
+            errors[key] = f"{DEADLINE_WORDS[key]}: «{_shown(raw)}» er ikke en dato som dd.mm (f.eks. 1.3.)."
+        else:
+            deadlines[key] = f"{day.month:02}-{day.day:02}"
+    for key in DEADLINE_DAYS:
+        raw = form.get(key, "").strip()
+        if not raw:
+            continue
+        if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= DEADLINE_DAYS_MAX:
+            deadlines[key] = int(raw)
+        else:
+            errors[key] = f"{DEADLINE_WORDS[key]}: «{_shown(raw)}» er ikke et helt antall dager fra 1 til " \
+                          f"{DEADLINE_DAYS_MAX}."
+    if not errors and deadlines:
+        try:
+            with_county_rules(load_calendar(), "county", deadlines, "the form")
+        except CalendarError:
+            errors["special_deadline"] = "Den særskilte søknadsfristen må komme før den ordinære."
     if errors:
         return None, errors
     weekday = hours["weekday"]
     assert weekday is not None
     window = Window(weekday, hours["saturday"], hours["sunday"], bool(form.get("public_holidays")))
-    return Editable(groups, window, no_reply, tuple(order)), {}
+    return Editable(groups, window, no_reply, tuple(order), deadlines), {}
 
 
 # --- what changed, and the settings to store ----------------------------------------------------------------
@@ -303,6 +360,11 @@ def changes(stored: Stored, new: Editable) -> list[Change]:
     if CHANNEL_ORDER in stored.unreadable or old.channel_order != new.channel_order:
         before = "unreadable" if CHANNEL_ORDER in stored.unreadable else _order_text(old.channel_order)
         found.append(Change(CHANNEL_ORDER, before, _order_text(new.channel_order)))
+    for key in (*DEADLINE_DATES, *DEADLINE_DAYS):
+        before_value = "unreadable" if CALENDAR in stored.unreadable else str(old.deadlines.get(key, "file"))
+        after_value = str(new.deadlines.get(key, "file"))
+        if before_value != after_value:
+            found.append(Change(f"{CALENDAR}.{key}", before_value, after_value))
     return found
 
 
@@ -354,6 +416,11 @@ def merge(settings: Mapping[str, Any] | None, stored: Stored, new: Editable) -> 
             result[CHANNEL_ORDER] = [c.value for c in new.channel_order]
         else:
             result.pop(CHANNEL_ORDER, None)
+    if CALENDAR in keys:
+        if new.deadlines:
+            result[CALENDAR] = dict(new.deadlines)
+        else:
+            result.pop(CALENDAR, None)
     return result
 
 

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from bot.age import ADULT_AGE, target_group_end
 from bot.links import LinkSigner, Purpose
 from bot.log import get_logger
-from flows.calendar import CalendarData, SendingWindow
+from flows.calendar import CalendarData, CalendarError, SendingWindow, load_calendar, with_county_rules
 from flows.model import Flows, default_flows
 from flows.planner import (
     DEFAULT_LOOKAHEAD,
@@ -185,7 +185,8 @@ def plan_tick(engine: Engine, now: datetime, *, public_url: str, flows: Flows | 
         by_county = {cid: county_facts(c, public_url) for cid, c in counties.items()}
         if links is not None:
             facts = [(cid, with_links(youth, links, now, public_url, telegram_bot)) for cid, youth in facts]
-        plans = [(county_id, youth, plan(youth, by_county[county_id], flows, now, calendar, lookahead))
+        calendars = {cid: county_calendar(c, calendar) for cid, c in counties.items()}
+        plans = [(county_id, youth, plan(youth, by_county[county_id], flows, now, calendars[county_id], lookahead))
                  for county_id, youth in facts]
         stats.youth = len(plans)
         wakes = [p.wake for _, _, p in plans if p.wake is not None]
@@ -195,6 +196,20 @@ def plan_tick(engine: Engine, now: datetime, *, public_url: str, flows: Flows | 
         log.info("plan.tick", youth=stats.youth, enrolled=stats.enrolled, ended=stats.ended,
                  messages=stats.messages, alerts=stats.alerts)
     return stats
+
+
+def county_calendar(county: County, calendar: CalendarData | None) -> CalendarData | None:
+    """The deadline calendar for this county's youth: `calendar` (None: the packaged file, planned from caches)
+    with the county's own dates from its settings (`County.settings["calendar"]`, as the settings page writes
+    them) laid over it. Settings that cannot be used are logged and ignored: the file's dates apply."""
+    override = (county.settings or {}).get("calendar")
+    if not override or not isinstance(override, dict):
+        return calendar
+    try:
+        return with_county_rules(calendar or load_calendar(), county.name, override, f"settings of {county.name}")
+    except CalendarError as error:
+        log.error("county calendar unusable: the calendar file's dates apply", county_id=county.id, error=str(error))
+        return calendar
 
 
 def with_links(youth: YouthFacts, links: LinkSigner, now: datetime, public_url: str,

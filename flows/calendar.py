@@ -355,6 +355,25 @@ def campaign_dates(county: str, year: int, calendar: CalendarData | None = None)
     )
 
 
+def with_county_rules(calendar: CalendarData, county: str, override: Mapping[str, Any], source: str) -> CalendarData:
+    """``calendar`` with ``override`` (keys of DeadlineRules; dates as "MM-DD") laid over every entry of
+    ``county`` (its all-years entry, else the default, and each of its year entries): a county's own settings
+    (County.settings["calendar"]) win over the calendar file. Raises CalendarError naming ``source`` and the key."""
+    try:
+        node = yaml.compose(yaml.safe_dump(dict(override)))
+    except yaml.YAMLError as error:
+        raise CalendarError(f"{source}: unreadable: {error}") from None
+    if node is None:
+        return calendar
+    reader = _Reader(source)
+    key = county.strip().casefold()
+    entries: dict[int | None, DeadlineRules] = dict(calendar.counties.get(key, {}))
+    entries.setdefault(None, calendar.default)
+    merged = {year: reader.rules(node, f"county {county}", rules, year) for year, rules in entries.items()}
+    return CalendarData(source=f"{calendar.source} + {source}", default=calendar.default,
+                        counties={**calendar.counties, key: merged})
+
+
 _PACKAGED = "flows/calendar.yaml"
 _TOP_KEYS = ("default", "counties")
 _RULE_KEYS = tuple(DeadlineRules.__dataclass_fields__)

@@ -3,8 +3,8 @@
 - Only an admin sees the page, and only for their own county; anyone else gets 404 (the page does not exist
   for them), never 403.
 - What can be edited, the stored keys and who reads each is in bot/county_settings.py (which also checks the
-  form). The application deadlines are shown, not edited: the planner takes them from flows/calendar.yaml,
-  not from `County.settings`.
+  form). The application deadlines: the county's own rules (`County.settings["calendar"]`) laid over
+  flows/calendar.yaml by the engine (bot.engine.county_calendar); the page shows the dates the planner will use.
 - A bad value re-renders the form with one line per bad field, status 400, and nothing is written. A form
   opened before someone else saved answers 409 with the stored values (its hidden `version` no longer
   matches), so one admin never silently undoes another's change.
@@ -35,7 +35,7 @@ from bot.inbound import county_policy
 from bot.log import get_logger
 from bot.web.auth import Checked, SignedIn
 from bot.web.deps import Services, ServicesDep
-from flows.calendar import campaign_dates, local_day
+from flows.calendar import CalendarError, campaign_dates, load_calendar, local_day, with_county_rules
 from flows.model import default_flows
 from flows.planner import deadline_cycle, spoken_date
 from storage.db import session_scope, write_session
@@ -94,9 +94,16 @@ class Saved:
     keys: list[str] = field(default_factory=list)
 
 
-def _deadlines(county: str, today: date) -> dict[str, Any]:
-    year = int(deadline_cycle(county, today, None))
-    dates = campaign_dates(county, year)
+def _deadlines(county: str, settings: dict[str, Any], today: date) -> dict[str, Any]:
+    """The deadlines as the planner will use them: the calendar file with the county's own rules over it."""
+    calendar = None
+    if isinstance(settings.get(cs.CALENDAR), dict):
+        try:
+            calendar = with_county_rules(load_calendar(), county, settings[cs.CALENDAR], "settings")
+        except CalendarError:
+            calendar = None
+    year = int(deadline_cycle(county, today, calendar))
+    dates = campaign_dates(county, year, calendar)
     return {"year": year, "rows": [
         ("Særskilt søknadsfrist", spoken_date(dates.special_deadline, "nb")),
         ("Påminnelse før særskilt frist", spoken_date(dates.remind_special, "nb")),
@@ -124,7 +131,9 @@ def _render(request: Request, who: Principal, svc: Services, loaded: Loaded, val
         "no_reply_min": cs.NO_REPLY_MIN, "no_reply_max": cs.NO_REPLY_MAX,
         "channels": [(c.value, CHANNEL_WORDS.get(c.value, c.value)) for c in cs.CHANNELS],
         "positions": range(1, len(cs.CHANNELS) + 1),
-        "deadlines": _deadlines(loaded.name, local_day(svc.clock(), stored.tz)),
+        "deadlines": _deadlines(loaded.name, loaded.settings, local_day(svc.clock(), stored.tz)),
+        "deadline_fields": [(key, cs.DEADLINE_WORDS[key], key in cs.DEADLINE_DATES)
+                            for key in (*cs.DEADLINE_DATES, *cs.DEADLINE_DAYS)],
     }
     return TEMPLATES.TemplateResponse(request, "settings.html", context, status_code=status_code)
 

@@ -145,3 +145,23 @@ def test_a_youth_turning_18_before_the_guardian_message_is_due_gets_none(engine:
 
 def test_turns_18_on_a_leap_day_birthday_is_1_march() -> None:
     assert turns_18_on(date(2008, 2, 29)) == date(2026, 3, 1)
+
+
+def test_a_countys_own_deadline_moves_its_reminders(engine: Engine) -> None:
+    from datetime import timedelta as days
+
+    from storage.models import County
+
+    now = oslo(2027, 1, 15, 10, 0)
+    imported(engine, now)
+    with Session(engine) as session:
+        agder = session.exec(select(County).where(County.name == "Agder")).one()
+        agder.settings = {**agder.settings, "calendar": {"special_deadline": "02-15"}}
+        session.add(agder)
+        session.commit()
+    plan_tick(engine, now, public_url=URL, lookahead=days(days=60))
+    with Session(engine) as session:
+        row = session.exec(select(Outbox).where(Outbox.step == "before-special",
+                                                Outbox.youth_id == youth_id(engine, "4"))).one()
+    # 7 days before 15 February (a Monday), not before the file's 1 February.
+    assert row.due_at.astimezone(OSLO).date() == date(2027, 2, 8)

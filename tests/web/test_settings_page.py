@@ -130,7 +130,7 @@ def test_the_admin_gets_the_form_with_labels_fieldsets_and_the_stored_values(inb
     assert "<h1>Innstillinger for Trøndelag</h1>" in page.text
     form = read_form(page.text)
     ids = [control_id for control_id, _ in form.controls]
-    assert len(ids) == 4 * 2 + 3 * 2 + 2 + 1 + 1 + 5  # radios, times, open boxes, holidays, days, channels
+    assert len(ids) == 4 * 2 + 3 * 2 + 2 + 1 + 1 + 5 + 4  # radios, times, open boxes, holidays, days, channels, deadlines
     assert all(ids) and set(ids) <= form.labels  # every control has an id and a label for it
     assert form.fieldsets == form.legends == 4 + 4 + 3
     assert form.fields["group_follow_up"] == "applied" and form.fields["group_in_activity"] == "applied"
@@ -327,3 +327,26 @@ def test_an_admin_edits_only_their_own_county(inbox_stack: Stack) -> None:
     assert settings_of(engine) == {}
     [row] = settings_logs(engine)
     assert row.county_id == county_of(engine, "Agder").id
+
+
+def test_the_countys_own_deadlines_are_saved_and_planned_with(inbox_stack: Stack) -> None:
+    from bot.engine import county_calendar
+    from flows.calendar import campaign_dates
+
+    client, fields = admin_form(inbox_stack)
+    csrf = fields["csrf"]
+    bad = client.post("/inbox/settings", data={**fields, "csrf": csrf, "ordinary_deadline": "31.2."})
+    assert bad.status_code == 400 and "er ikke en dato som dd.mm" in bad.text
+    late = client.post("/inbox/settings", data={**fields, "csrf": csrf, "special_deadline": "5.3.",
+                                                "ordinary_deadline": "1.3."})
+    assert late.status_code == 400 and "må komme før den ordinære" in late.text
+    saved = client.post("/inbox/settings", data={**fields, "csrf": csrf, "ordinary_deadline": "15.3.",
+                                                 "remind_before_days": "10"})
+    assert saved.status_code == 303, saved.text
+    with Session(inbox_stack.services.engine) as session:
+        county = session.exec(select(County).where(col(County.name) == "Trøndelag")).one()
+    assert county.settings["calendar"] == {"ordinary_deadline": "03-15", "remind_before_days": 10}
+    dates = campaign_dates("Trøndelag", 2027, county_calendar(county, None))
+    assert (dates.ordinary_deadline.isoformat(), dates.special_deadline.isoformat()) == ("2027-03-15", "2027-02-01")
+    assert dates.remind_ordinary <= dates.ordinary_deadline.replace(day=5)
+    assert "15. mars" in client.get("/inbox/settings").text
