@@ -67,6 +67,7 @@ ERRORS: Mapping[type[Exception], Outcome] = {
     TelegramServerError: Outcome.RETRY,  # 5xx
     TelegramNetworkError: Outcome.RETRY,  # connection or timeout
 }
+REFUSALS = tuple(ERRORS)
 
 
 def outcome_of(exc: Exception) -> Outcome:
@@ -165,9 +166,7 @@ class TelegramChannel:
             return SendResult(Outcome.RETRY, error_code="429", retry_after=float(exc.retry_after))
         except (TimeoutError, TelegramNetworkError, OSError) as exc:
             return SendResult(Outcome.RETRY, error_code=type(exc).__name__[:40])
-        except Exception as exc:  # every other Bot API refusal: by the table
-            if not isinstance(exc, tuple(ERRORS)):
-                raise
+        except REFUSALS as exc:  # every other Bot API refusal: by the table
             return SendResult(outcome_of(exc), error_code=type(exc).__name__[:40])
         return SendResult(Outcome.SENT, provider_id=telegram_provider_id(chat_id, sent.message_id))
 
@@ -233,9 +232,8 @@ class TelegramChannel:
             return
         try:
             await self.bot().send_message(chat_id=message.chat.id, text=text)
-        except Exception as exc:  # an answer that cannot go is not the update's failure (no Telegram retry)
-            if not isinstance(exc, tuple(ERRORS)):
-                raise
+        except REFUSALS:  # an answer that cannot go is not the update's failure (no Telegram retry)
+            pass
 
 
 class _LazyHooks:

@@ -14,14 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -29,8 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from adapters.console import NullChannel  # noqa: E402
+from bench.scratch import scratch_database  # noqa: E402
 from bot.dispatcher import OUTBOX, Dispatcher  # noqa: E402
-from storage.db import close_database, open_database, resolve_url  # noqa: E402
+from storage.db import open_database  # noqa: E402
 from storage.enums import Audience, Channel, OutboxState  # noqa: E402
 from storage.models import Adviser, ContactPoint, County, Youth  # noqa: E402
 
@@ -119,9 +118,6 @@ def fidelity(engine: Engine, ids: tuple[int, int, int], limit: float, backlog: i
     return ratio, busiest
 
 
-def _libpq(url: str) -> str:
-    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -132,29 +128,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=float, default=50.0, help="rate limit for the fidelity run (default 50/s)")
     parser.add_argument("--backlog", type=int, default=500, help="backlog for the fidelity run (default 500)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        schema = None
-        if args.db:
-            server = resolve_url(args.db)
-            schema = f"bench_{uuid.uuid4().hex[:12]}"
-            with psycopg.connect(_libpq(server), autocommit=True) as conn:
-                conn.execute(f'CREATE SCHEMA "{schema}"')  # type: ignore[arg-type]
-            url = sa.make_url(server).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-                hide_password=False)
-        else:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        try:
-            engine = open_database(url)
-            print(f"database: {engine.dialect.name}")
-            ids = setup(engine)
-            for batch in args.batch:
-                throughput(engine, ids, args.rows, batch, args.concurrency)
-            fidelity(engine, ids, args.limit, args.backlog)
-        finally:
-            close_database(url)
-            if schema is not None:
-                with psycopg.connect(_libpq(resolve_url(args.db)), autocommit=True) as conn:
-                    conn.execute(f'DROP SCHEMA "{schema}" CASCADE')  # type: ignore[arg-type]
+    with scratch_database(args.db) as url:
+        engine = open_database(url)
+        print(f"database: {engine.dialect.name}")
+        ids = setup(engine)
+        for batch in args.batch:
+            throughput(engine, ids, args.rows, batch, args.concurrency)
+        fidelity(engine, ids, args.limit, args.backlog)
     return 0
 
 

@@ -47,7 +47,6 @@ import os
 import random
 import socket
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -59,15 +58,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from adapters.twilio_sms import INBOUND_PATH  # noqa: E402
+from bench.scratch import scratch_database  # noqa: E402
 from bot.log import configure as configure_logging  # noqa: E402
-from storage.db import close_database, open_database, resolve_url  # noqa: E402
+from storage.db import open_database  # noqa: E402
 from storage.enums import Channel, Direction  # noqa: E402
 from tests.peers.twilio_peer import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, inbound_form, signed_form  # noqa: E402
 
@@ -463,9 +462,6 @@ def run(db_url: str, args: argparse.Namespace) -> None:
           f"whole run {time.perf_counter() - began:.1f} s; load average after {os.getloadavg()[0]:.1f}")
 
 
-def _libpq(url: str) -> str:
-    return sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -480,24 +476,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.clients < 2:
         parser.error("--clients must be at least 2 (the two copies of a message go to different clients)")
     configure_logging("WARNING")
-    with tempfile.TemporaryDirectory() as tmp:
-        schema = None
-        if args.db:
-            server = resolve_url(args.db)
-            schema = f"bench_{uuid.uuid4().hex[:12]}"
-            with psycopg.connect(_libpq(server), autocommit=True) as conn:
-                conn.execute(f'CREATE SCHEMA "{schema}"')  # type: ignore[arg-type]
-            url = sa.make_url(server).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-                hide_password=False)
-        else:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        try:
-            run(url, args)
-        finally:
-            close_database(url)
-            if schema is not None:
-                with psycopg.connect(_libpq(resolve_url(args.db)), autocommit=True) as conn:
-                    conn.execute(f'DROP SCHEMA "{schema}" CASCADE')  # type: ignore[arg-type]
+    with scratch_database(args.db) as url:
+        run(url, args)
     return 0
 
 

@@ -113,7 +113,7 @@ def language_of(code: str | None, default: str = "nb") -> str:
         return "nn"
     if code.startswith(("nb", "no")):
         return "nb"
-    return "en" if code[:2] in {"en"} else default
+    return "en" if code.startswith("en") else default
 
 
 class TelegramRecords:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from adapters.webchat import ChatHub
 from bot.channels import build_channels, telegram_username
 from bot.chats import TelegramRecords
+from bot.dispatcher import DispatchStats
 from bot.links import LinkSigner, signing_key
 from bot.log import get_logger
 from bot.scheduler import Worker, build_scheduler
@@ -82,9 +83,9 @@ def create_app(engine: Engine, *, scheduler: bool = True, services: Services | N
         if scheduler:
             bot_name = await telegram_username(svc.telegram)
 
-            def on_run(stats: object) -> None:
+            def on_run(stats: DispatchStats) -> None:
                 svc.hub.notify_all()
-                for name, count in getattr(stats, "as_dict", dict)().items():
+                for name, count in stats.as_dict().items():
                     if count:
                         svc.metrics.sends.labels(outcome=name).inc(count)
 
