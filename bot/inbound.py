@@ -7,7 +7,11 @@ Decisions this module makes (domain.md and architecture.md leave them open):
 
 - **Order.** The sender is identified (read-only) before the message is stored, because the stored row carries
   the youth, the guardian and the contact point; a provider retry is still recognised by the unique constraint
-  on (channel, provider account, provider id) inside a SAVEPOINT and does nothing else.
+  on (channel, provider account, provider id) — one INSERT .. ON CONFLICT DO NOTHING — and does nothing else.
+- **Speed.** Every reply a youth sends runs this path inside the webhook (issue 9: 200 webhooks/s): the sender,
+  their youth, county, adviser and conversation come in one statement; the message and the answer are written
+  with statements built once (building a statement costs more than running it); ORM objects only where a row
+  is changed in place.
 - **Guardian of several youth, which child unknown.** The message is stored without a youth, and every youth
   the guardian is linked to gets its own `guardian_info` alert (youth_id and that youth's adviser set), so the
   alert shows in each youth's record and each adviser's caseload; siblings with the same adviser give that
@@ -34,7 +38,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.age import ADULT_AGE, age_on
@@ -163,7 +169,7 @@ def handle_inbound(session: Session, msg: InboundMessage, *, now: datetime,
     """
     _require_aware(now, "now")
     address = _normalise(msg.channel, msg.address)
-    points = _usable_points(session, msg.channel, address)
+    points, conversations = _usable_points(session, msg.channel, address)
     if only_county is not None:
         points = [p for p in points if p.county_id == only_county]
         county_id = only_county
@@ -181,15 +187,16 @@ def handle_inbound(session: Session, msg: InboundMessage, *, now: datetime,
 
     if point.youth_id is not None:
         youth = _youth(session, point.youth_id)
-        return _for_youth(session, msg, now, point, youth, sender="youth")
+        return _for_youth(session, msg, now, point, youth, sender="youth", conversation=conversations.get(point.id))
 
     assert point.guardian_id is not None
     children = _children(session, point.guardian_id)
     if not children:
         return _unknown(session, msg, now, point.county_id, point=point)
     if len(children) == 1:
-        return _for_youth(session, msg, now, point, children[0], sender="guardian")
-    conversation = _conversation(session, point)
+        return _for_youth(session, msg, now, point, children[0], sender="guardian",
+                          conversation=conversations.get(point.id))
+    conversation = conversations.get(point.id)
     if conversation is not None and conversation.question == Question.WHICH_CHILD:
         by_key = _choices(children)
         if {int(v) for v in conversation.choices.values() if _is_int(v)} == {c.id for c in children}:
@@ -197,7 +204,7 @@ def handle_inbound(session: Session, msg: InboundMessage, *, now: datetime,
             answer = answer_to_question(msg.text, Question.WHICH_CHILD, conversation.choices, names=names)
             if answer is not None and answer.kind == CHILD and answer.key in by_key:
                 return _for_youth(session, msg, now, point, by_key[answer.key], sender="guardian",
-                                  conversation=conversation)
+                                  conversation=conversation, attributed=True)
     return _several_children(session, msg, now, point, children, conversation)
 
 
@@ -205,15 +212,15 @@ def handle_inbound(session: Session, msg: InboundMessage, *, now: datetime,
 
 
 def _for_youth(session: Session, msg: InboundMessage, now: datetime, point: ContactPoint, youth: Youth, *,
-               sender: str, conversation: Conversation | None = None) -> InboundResult:
-    """A message from the youth's own point, or from a guardian attributed to this youth."""
-    attributed = conversation is not None  # a guardian of several youth just said which child
+               sender: str, conversation: Conversation | None, attributed: bool = False) -> InboundResult:
+    """A message from the youth's own point, or from a guardian attributed to this youth (`attributed`: a guardian
+    of several youth just said which child). `conversation` is the point's, if it has one."""
     guardian_id = point.guardian_id
-    message, duplicate = _store(session, msg, now, county_id=youth.county_id, youth_id=youth.id,
-                                guardian_id=guardian_id, point_id=point.id)
-    if duplicate:
+    message = _store(session, msg, now, county_id=youth.county_id, youth_id=youth.id, guardian_id=guardian_id,
+                     point_id=point.id)
+    if message.duplicate:
         return _duplicate(message)
-    assert message.id is not None and youth.id is not None
+    assert youth.id is not None
     result = InboundResult(message.id, False, youth.id, guardian_id, None, None, [], None)
     if point.wrong_number:
         return _stranger(session, msg, now, point, youth, message, result)
@@ -224,11 +231,9 @@ def _for_youth(session: Session, msg: InboundMessage, now: datetime, point: Cont
     age = age_on(youth.birth_date, day)
 
     text = msg.text
-    source = message
+    source_id = message.id
     asked: str | None = None
     answer_kind: str | None = None
-    if conversation is None:
-        conversation = _conversation(session, point)
     if attributed:
         assert conversation is not None
         # The answer names the child and says nothing else: decide on the message the question was about.
@@ -237,7 +242,8 @@ def _for_youth(session: Session, msg: InboundMessage, now: datetime, point: Cont
             pending.youth_id = youth.id
             session.add(pending)
             session.flush()
-            source, text = pending, pending.text
+            assert pending.id is not None
+            source_id, text = pending.id, pending.text
         result.notes.append("guardian named the child: message attributed")
     elif conversation is not None and conversation.question is not None \
             and conversation.youth_id in (None, youth.id) and conversation.question != Question.WHICH_CHILD:
@@ -269,7 +275,8 @@ def _for_youth(session: Session, msg: InboundMessage, now: datetime, point: Cont
         }
         try:
             change = change_status(session, youth, decision.status_code, actor=ACTOR, applied=decision.applied,
-                                   evidence=evidence, now=now, source_message_id=source.id)
+                                   evidence=evidence, now=now, source_message_id=source_id,
+                                   source_checked=source_id == message.id)
             result.status_change_id = change.id
         except (StaleStatus, StatusUnchanged) as exc:
             result.notes.append(f"status change {old_code} -> {decision.status_code} not made: "
@@ -314,7 +321,7 @@ def _for_youth(session: Session, msg: InboundMessage, now: datetime, point: Cont
         else:
             kinds.append((AlertKind.UNREAD, f"reply the bot could not settle; please read it. {summary}"))
     for kind, detail in kinds:
-        _alert(session, youth, source, kind, detail, now)  # the message to read: the earlier one when attributed
+        _alert(session, youth, source_id, kind, detail, now)  # the message to read: the earlier one when attributed
         result.alerts.append(kind)
 
     # The conversation: the one follow-up question is remembered, an answered question is closed.
@@ -331,10 +338,10 @@ def _for_youth(session: Session, msg: InboundMessage, now: datetime, point: Cont
         result.notes.append(f"answer withheld: {withheld}")
     elif reply is not None:
         template = f"reply_{decision.reply_key}" if decision.reply_key else None
-        row = _queue(session, message, youth.id, point, msg.channel, reply, now,
-                     audience=Audience.GUARDIAN if point.guardian_id is not None else Audience.YOUTH,
-                     template=template, language=reply_language(reading, ctx), urgent=decision.urgent or decision.alert_now)
-        result.answer_outbox_id = row.id
+        result.answer_outbox_id = _queue(
+            session, message.id, youth.id, point, msg.channel, reply, now,
+            audience=Audience.GUARDIAN if point.guardian_id is not None else Audience.YOUTH, template=template,
+            language=reply_language(reading, ctx), urgent=decision.urgent or decision.alert_now)
         if decision.reply_key == "ack":
             conversation = conversation or _new_conversation(point, youth.id)
             _set_question(conversation, Question.WHAT_DOING, {}, youth.id, now, message.id)
@@ -349,11 +356,10 @@ def _for_youth(session: Session, msg: InboundMessage, now: datetime, point: Cont
 def _several_children(session: Session, msg: InboundMessage, now: datetime, point: ContactPoint,
                       children: Sequence[Youth], conversation: Conversation | None) -> InboundResult:
     """A guardian of 2+ youth, the child not (yet) named: never a guess; ask which child."""
-    message, duplicate = _store(session, msg, now, county_id=point.county_id, youth_id=None,
-                                guardian_id=point.guardian_id, point_id=point.id)
-    if duplicate:
+    message = _store(session, msg, now, county_id=point.county_id, youth_id=None,
+                     guardian_id=point.guardian_id, point_id=point.id)
+    if message.duplicate:
         return _duplicate(message)
-    assert message.id is not None
     result = InboundResult(message.id, False, None, point.guardian_id, None, None, [], None)
     first = children[0]
     assert first.id is not None
@@ -386,7 +392,7 @@ def _several_children(session: Session, msg: InboundMessage, now: datetime, poin
         kind, detail = None, ""
     if kind is not None:
         for child in children:
-            _alert(session, child, message, kind, detail, now)
+            _alert(session, child, message.id, kind, detail, now)
         result.alerts.append(kind)
 
     held = any(child.held_by_adviser_id is not None for child in children)
@@ -409,9 +415,9 @@ def _several_children(session: Session, msg: InboundMessage, now: datetime, poin
             elif withheld:
                 result.notes.append(f"answer withheld: {withheld}")
             else:
-                row = _queue(session, message, first.id, point, msg.channel, text, now, audience=Audience.GUARDIAN,
-                             template=WHICH_CHILD_TEMPLATE, language=first.language.value, urgent=False)
-                result.answer_outbox_id = row.id
+                result.answer_outbox_id = _queue(
+                    session, message.id, first.id, point, msg.channel, text, now, audience=Audience.GUARDIAN,
+                    template=WHICH_CHILD_TEMPLATE, language=first.language.value, urgent=False)
         else:
             result.notes.append("which child was asked already: not asked again")
     elif decision.reply is not None:
@@ -419,11 +425,10 @@ def _several_children(session: Session, msg: InboundMessage, now: datetime, poin
         if withheld:
             result.notes.append(f"answer withheld: {withheld}")
         else:
-            row = _queue(session, message, first.id, point, msg.channel, decision.reply, now,
-                         audience=Audience.GUARDIAN,
-                         template=f"reply_{decision.reply_key}" if decision.reply_key else None,
-                         language=reply_language(reading, ctx), urgent=decision.urgent or decision.alert_now)
-            result.answer_outbox_id = row.id
+            result.answer_outbox_id = _queue(
+                session, message.id, first.id, point, msg.channel, decision.reply, now, audience=Audience.GUARDIAN,
+                template=f"reply_{decision.reply_key}" if decision.reply_key else None,
+                language=reply_language(reading, ctx), urgent=decision.urgent or decision.alert_now)
     session.flush()
     log.info("inbound.guardian_of_several", message_id=message.id, children=n,
              alerts=[k.value for k in result.alerts], answered=result.answer_outbox_id is not None)
@@ -431,7 +436,7 @@ def _several_children(session: Session, msg: InboundMessage, now: datetime, poin
 
 
 def _stranger(session: Session, msg: InboundMessage, now: datetime, point: ContactPoint, youth: Youth,
-              message: Message, result: InboundResult) -> InboundResult:
+              message: Stored, result: InboundResult) -> InboundResult:
     """A message from a point flagged as a wrong number: someone else's words. Urgency and opt-out only."""
     assert youth.id is not None
     county = _county(session, youth.county_id)
@@ -452,18 +457,18 @@ def _stranger(session: Session, msg: InboundMessage, now: datetime, point: Conta
     elif set(reading.intents) != {"ack"}:
         kind, detail = AlertKind.UNREAD, "message from a number flagged as a wrong number; please read it"
     if kind is not None:
-        _alert(session, youth, message, kind, detail, now)
+        _alert(session, youth, message.id, kind, detail, now)
         result.alerts.append(kind)
     withheld = _withheld(decision, point, held=youth.held_by_adviser_id is not None, adult_guardian=False,
                          was_opted_out=was_opted_out)
     if reply is not None and withheld:
         result.notes.append(f"answer withheld: {withheld}")
     elif reply is not None:
-        row = _queue(session, message, youth.id, point, msg.channel, reply, now,
-                     audience=Audience.GUARDIAN if point.guardian_id is not None else Audience.YOUTH,
-                     template=f"reply_{decision.reply_key}" if decision.reply_key else None,
-                     language=reply_language(reading, ctx), urgent=decision.urgent or decision.alert_now)
-        result.answer_outbox_id = row.id
+        result.answer_outbox_id = _queue(
+            session, message.id, youth.id, point, msg.channel, reply, now,
+            audience=Audience.GUARDIAN if point.guardian_id is not None else Audience.YOUTH,
+            template=f"reply_{decision.reply_key}" if decision.reply_key else None,
+            language=reply_language(reading, ctx), urgent=decision.urgent or decision.alert_now)
     result.notes.append("number flagged as wrong: not read as the owner's words")
     session.flush()
     return result
@@ -472,11 +477,10 @@ def _stranger(session: Session, msg: InboundMessage, now: datetime, point: Conta
 def _unknown(session: Session, msg: InboundMessage, now: datetime, county_id: int, *,
              point: ContactPoint | None = None) -> InboundResult:
     """An address no usable point has (or a guardian linked to no youth): stored, an adviser reads it."""
-    message, duplicate = _store(session, msg, now, county_id=county_id, youth_id=None,
-                                guardian_id=point.guardian_id if point else None, point_id=point.id if point else None)
-    if duplicate:
+    message = _store(session, msg, now, county_id=county_id, youth_id=None,
+                     guardian_id=point.guardian_id if point else None, point_id=point.id if point else None)
+    if message.duplicate:
         return _duplicate(message)
-    assert message.id is not None
     what = "a guardian linked to no youth" if point is not None else "an unknown address"
     session.add(Alert(county_id=county_id, youth_id=None, adviser_id=None, message_id=message.id,
                       kind=AlertKind.UNREAD, urgent=False,
@@ -491,16 +495,15 @@ def _shared_by_youth(session: Session, msg: InboundMessage, now: datetime,
                      points: Sequence[ContactPoint]) -> InboundResult:
     """One address on several youth's records: whose message it is cannot be known; an adviser reads it."""
     first = points[0]
-    message, duplicate = _store(session, msg, now, county_id=first.county_id, youth_id=None, guardian_id=None,
-                                point_id=None)
-    if duplicate:
+    message = _store(session, msg, now, county_id=first.county_id, youth_id=None, guardian_id=None,
+                     point_id=None)
+    if message.duplicate:
         return _duplicate(message)
-    assert message.id is not None
     for point in points:
         if point.youth_id is None or point.county_id != first.county_id:
             continue
         youth = _youth(session, point.youth_id)
-        _alert(session, youth, message, AlertKind.UNREAD,
+        _alert(session, youth, message.id, AlertKind.UNREAD,
                f"{msg.channel.value} address shared by {_count(len(points))} youth; whose message it is is not "
                "known", now)
     session.flush()
@@ -511,34 +514,55 @@ def _shared_by_youth(session: Session, msg: InboundMessage, now: datetime,
 # ------------------------------------------------------------------------------------------------------ helpers
 
 
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """The message row of an inbound message: its id, and whether a provider's retry found it stored already."""
+
+    id: int
+    duplicate: bool
+    youth_id: int | None
+    guardian_id: int | None
+
+
+_MESSAGE: sa.Table = Message.__table__  # type: ignore[attr-defined]
+_OUTBOX: sa.Table = Outbox.__table__  # type: ignore[attr-defined]
+# Built once (statement construction costs more than running one): the values come as parameters.
+_STORE = {
+    name: insert(_MESSAGE).on_conflict_do_nothing(
+        index_elements=[_MESSAGE.c.channel, _MESSAGE.c.provider_account, _MESSAGE.c.provider_id],
+    ).returning(_MESSAGE.c.id)
+    for name, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
+}
+_STORED = sa.select(_MESSAGE.c.id, _MESSAGE.c.youth_id, _MESSAGE.c.guardian_id).where(
+    _MESSAGE.c.channel == sa.bindparam("channel"), _MESSAGE.c.provider_account == sa.bindparam("account"),
+    _MESSAGE.c.provider_id == sa.bindparam("provider_id"))
+_QUEUE = sa.insert(_OUTBOX).returning(_OUTBOX.c.id)
+
+
 def _store(session: Session, msg: InboundMessage, now: datetime, *, county_id: int, youth_id: int | None,
-           guardian_id: int | None, point_id: int | None) -> tuple[Message, bool]:
-    """Insert the message in a SAVEPOINT; a unique violation is a provider retry: (the stored message, True)."""
-    message = Message(
-        county_id=county_id, youth_id=youth_id, guardian_id=guardian_id, contact_point_id=point_id,
-        direction=Direction.INBOUND, channel=msg.channel, text=msg.text, provider_account=msg.account,
-        provider_id=msg.provider_id, delivery_status=DeliveryStatus.RECEIVED, received_at=msg.received_at,
-        created_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(message)
-            session.flush()
-    except IntegrityError:
-        stored = session.exec(
-            select(Message).where(col(Message.channel) == msg.channel,
-                                  col(Message.provider_account) == msg.account,
-                                  col(Message.provider_id) == msg.provider_id)
-        ).first()
-        if stored is None:
-            raise
-        log.info("inbound.duplicate", message_id=stored.id, channel=msg.channel.value)
-        return stored, True
-    return message, False
+           guardian_id: int | None, point_id: int | None) -> Stored:
+    """Insert the message unless (channel, provider account, provider id) is stored: a provider's retry then finds
+    the stored row. One statement (INSERT .. ON CONFLICT DO NOTHING RETURNING); on PostgreSQL a retry racing the
+    first delivery waits for its transaction and then finds its row."""
+    values = {
+        "county_id": county_id, "youth_id": youth_id, "guardian_id": guardian_id, "contact_point_id": point_id,
+        "direction": Direction.INBOUND.value, "channel": msg.channel.value, "text": msg.text,
+        "provider_account": msg.account, "provider_id": msg.provider_id,
+        "delivery_status": DeliveryStatus.RECEIVED.value, "received_at": msg.received_at, "created_at": now,
+    }
+    connection = session.connection()
+    new_id = connection.execute(_STORE[connection.dialect.name], values).scalar_one_or_none()
+    if new_id is not None:
+        return Stored(int(new_id), False, youth_id, guardian_id)
+    row = connection.execute(_STORED, {"channel": msg.channel.value, "account": msg.account,
+                                       "provider_id": msg.provider_id}).first()
+    if row is None:  # pragma: no cover - the conflicting row is committed before DO NOTHING gives way
+        raise InboundError("the message conflicted with a stored one that cannot be found; nothing was stored")
+    log.info("inbound.duplicate", message_id=row.id, channel=msg.channel.value)
+    return Stored(int(row.id), True, row.youth_id, row.guardian_id)
 
 
-def _duplicate(message: Message) -> InboundResult:
-    assert message.id is not None
+def _duplicate(message: Stored) -> InboundResult:
     return InboundResult(message.id, True, message.youth_id, message.guardian_id, None, None, [], None)
 
 
@@ -547,14 +571,27 @@ def _normalise(channel: Channel, address: str) -> str:
     return address.lower() if channel is Channel.EMAIL else address
 
 
-def _usable_points(session: Session, channel: Channel, address: str) -> list[ContactPoint]:
+_POINTS = (
+    sa.select(ContactPoint, County, Youth, Adviser, Conversation)
+    .join(County, col(County.id) == col(ContactPoint.county_id))
+    .outerjoin(Youth, col(Youth.id) == col(ContactPoint.youth_id))
+    .outerjoin(Adviser, col(Adviser.id) == col(Youth.adviser_id))
+    .outerjoin(Conversation, col(Conversation.contact_point_id) == col(ContactPoint.id))
+    .where(col(ContactPoint.channel) == sa.bindparam("channel"), col(ContactPoint.address) == sa.bindparam("address"),
+           col(ContactPoint.retired_at).is_(None))
+)
+
+
+def _usable_points(session: Session, channel: Channel, address: str
+                   ) -> tuple[list[ContactPoint], dict[int | None, Conversation]]:
     """Points with this address that are not retired: a working number before a flagged one, a youth's own
-    before a guardian's, then the oldest."""
-    points = session.exec(
-        select(ContactPoint).where(col(ContactPoint.channel) == channel, col(ContactPoint.address) == address,
-                                   col(ContactPoint.retired_at).is_(None))
-    ).all()
-    return sorted(points, key=lambda p: (p.wrong_number, p.youth_id is None, p.id or 0))
+    before a guardian's, then the oldest; and each point's conversation. One statement: the points' youth,
+    county and adviser are loaded with them (later `session.get`s of them need no statement)."""
+    rows = session.execute(_POINTS, {"channel": channel.value, "address": address}).tuples().all()
+    # The identity map holds objects weakly: the rows keep the youth, county and adviser for this transaction.
+    session.info["inbound.loaded"] = rows
+    points = sorted((row[0] for row in rows), key=lambda p: (p.wrong_number, p.youth_id is None, p.id or 0))
+    return points, {row[0].id: row[4] for row in rows if row[4] is not None}
 
 
 def _youth(session: Session, youth_id: int) -> Youth:
@@ -586,10 +623,6 @@ def _choices(children: Sequence[Youth]) -> dict[str, Youth]:
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _conversation(session: Session, point: ContactPoint) -> Conversation | None:
-    return session.exec(select(Conversation).where(col(Conversation.contact_point_id) == point.id)).first()
 
 
 def _new_conversation(point: ContactPoint, youth_id: int | None) -> Conversation:
@@ -652,22 +685,23 @@ def _withheld(decision: Decision | None, point: ContactPoint, *, held: bool, adu
     return None
 
 
-def _queue(session: Session, message: Message, youth_id: int, point: ContactPoint, channel: Channel, text: str,
-           now: datetime, *, audience: Audience, template: str | None, language: str, urgent: bool) -> Outbox:
-    row = Outbox(
-        county_id=point.county_id, youth_id=youth_id, guardian_id=point.guardian_id, contact_point_id=point.id,
-        idempotency_key=f"answer:{message.id}", audience=audience, channel=channel, template=template,
-        language=Language(language), text=text, urgent=urgent, due_at=now, state=OutboxState.PENDING, next_attempt_at=now,
-        created_at=now, updated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    return row
+def _queue(session: Session, message_id: int, youth_id: int, point: ContactPoint, channel: Channel, text: str,
+           now: datetime, *, audience: Audience, template: str | None, language: str, urgent: bool) -> int:
+    """Queue the answer to message `message_id` in the outbox (one per message: its idempotency key); its id."""
+    values = {
+        "county_id": point.county_id, "youth_id": youth_id, "guardian_id": point.guardian_id,
+        "contact_point_id": point.id, "enrolment_id": None, "idempotency_key": f"answer:{message_id}",
+        "audience": audience.value, "channel": channel.value, "flow": None, "step": None, "template": template,
+        "language": Language(language).value, "text": text, "urgent": urgent, "due_at": now,
+        "state": OutboxState.PENDING.value, "attempts": 0, "next_attempt_at": now, "created_at": now,
+        "updated_at": now,
+    }
+    return int(session.connection().execute(_QUEUE, values).scalar_one())
 
 
-def _alert(session: Session, youth: Youth, message: Message, kind: AlertKind, detail: str, now: datetime) -> None:
+def _alert(session: Session, youth: Youth, message_id: int, kind: AlertKind, detail: str, now: datetime) -> None:
     session.add(Alert(county_id=youth.county_id, youth_id=youth.id, adviser_id=youth.adviser_id,
-                      message_id=message.id, kind=kind, urgent=kind is AlertKind.URGENT,
+                      message_id=message_id, kind=kind, urgent=kind is AlertKind.URGENT,
                       detail=detail[:DETAIL_MAX], created_at=now))
 
 

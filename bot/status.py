@@ -62,11 +62,14 @@ def change_status(
     evidence: dict[str, Any],
     now: datetime,
     source_message_id: int | None = None,
+    source_checked: bool = False,
 ) -> StatusChange:
     """Record a change of `youth`'s status code and, when `applied`, make it; flushed, never committed.
 
     `applied=False` records a proposal for an adviser (see confirm_proposal / reject_proposal). A change
     that is made closes the youth's pending proposals as superseded: they start from a code that is gone.
+    The source message must be this youth's (or no one's) in the youth's county; `source_checked`: the caller
+    stored it so in this transaction (an inbound message), and it is not read again.
     """
     _require_aware(now, "now")
     code = _valid_code(new_code)
@@ -78,7 +81,7 @@ def change_status(
     old_code = youth.status_code
     if code == old_code:
         raise StatusUnchanged(f"youth {youth.id} already has status code {code}; nothing was written")
-    if source_message_id is not None:
+    if source_message_id is not None and not source_checked:
         _check_source_message(session, youth, source_message_id)
 
     if applied:
@@ -136,17 +139,28 @@ def reject_proposal(session: Session, change_id: int, *, adviser: str, now: date
 
 
 _CHANGE_TABLE: sa.Table = StatusChange.__table__  # type: ignore[attr-defined]
+_MESSAGE_TABLE: sa.Table = Message.__table__  # type: ignore[attr-defined]
+# Built once (statement construction costs more than running one: every reply that changes a code runs these).
+_SUPERSEDE = (
+    sa.update(_CHANGE_TABLE)
+    .where(_CHANGE_TABLE.c.youth_id == sa.bindparam("youth"), _CHANGE_TABLE.c.state == ChangeState.PROPOSED.value,
+           _CHANGE_TABLE.c.id != sa.bindparam("keep"))
+    .values(state=ChangeState.SUPERSEDED.value, decided_by=sa.bindparam("by"),
+            decided_at=sa.bindparam("at", type_=_CHANGE_TABLE.c.decided_at.type))
+)
+# Guarded on the old code: a youth object read before someone else's change must not overwrite it.
+_APPLY = (
+    sa.update(_YOUTH_TABLE)
+    .where(_YOUTH_TABLE.c.id == sa.bindparam("youth"), _YOUTH_TABLE.c.status_code == sa.bindparam("old"))
+    .values(status_code=sa.bindparam("new"), updated_at=sa.bindparam("at", type_=_YOUTH_TABLE.c.updated_at.type))
+)
+_SOURCE = sa.select(_MESSAGE_TABLE.c.county_id, _MESSAGE_TABLE.c.youth_id).where(
+    _MESSAGE_TABLE.c.id == sa.bindparam("message"))
 
 
 def _supersede_pending(session: Session, youth_id: int, actor: str, now: datetime, keep: int | None = None) -> None:
-    table = _CHANGE_TABLE
-    query = sa.update(table).where(table.c.youth_id == youth_id, table.c.state == ChangeState.PROPOSED.value)
-    if keep is not None:
-        query = query.where(table.c.id != keep)
-    session.execute(
-        query.values(state=ChangeState.SUPERSEDED.value, decided_by=actor, decided_at=now),
-        execution_options={"synchronize_session": "fetch"},
-    )
+    session.execute(_SUPERSEDE, {"youth": youth_id, "keep": -1 if keep is None else keep, "by": actor, "at": now},
+                    execution_options={"synchronize_session": "fetch"})
 
 
 def _pending(session: Session, change_id: int) -> StatusChange:
@@ -166,13 +180,7 @@ def _pending(session: Session, change_id: int) -> StatusChange:
 
 
 def _apply(session: Session, youth: Youth, old_code: str, new_code: str, now: datetime) -> None:
-    # Guarded on the old code: a youth object read before someone else's change must not overwrite it.
-    table = _YOUTH_TABLE
-    result = session.execute(
-        sa.update(table)
-        .where(table.c.id == youth.id, table.c.status_code == old_code)
-        .values(status_code=new_code, updated_at=now)
-    )
+    result = session.execute(_APPLY, {"youth": youth.id, "old": old_code, "new": new_code, "at": now})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise StaleStatus(
             f"youth {youth.id} no longer has status code {old_code} (changed meanwhile); nothing was changed"
@@ -220,7 +228,7 @@ def _valid_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_source_message(session: Session, youth: Youth, message_id: int) -> None:
-    message = session.get(Message, message_id)
+    message = session.connection().execute(_SOURCE, {"message": message_id}).first()
     if message is None:
         raise StatusChangeError(f"source message {message_id} does not exist")
     if message.county_id != youth.county_id or (message.youth_id is not None and message.youth_id != youth.id):

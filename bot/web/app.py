@@ -17,6 +17,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.webchat import ChatHub
 from bot.channels import build_channels, telegram_username
@@ -35,6 +36,35 @@ log = get_logger("otbot.web")
 STATIC = Path(__file__).parent / "static"
 
 ops = APIRouter(tags=["ops"])
+
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+)
+
+
+class SecurityHeaders:
+    """Every answer says nosniff, no referrer and a strict CSP unless its route set its own. Plain ASGI (no
+    request object, no second task per request as with `@app.middleware`): it runs on every webhook."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend((name, value) for name, value in SECURITY_HEADERS if name not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 @ops.get("/healthz")
@@ -105,6 +135,7 @@ def create_app(engine: Engine, *, scheduler: bool = True, services: Services | N
                     await adapter.close()
 
     app = FastAPI(title="ot-outreach", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.add_middleware(SecurityHeaders)
     app.state.services = svc
     app.state.login_throttle = LoginThrottle()  # failed logins per e-mail and client, in this process
     for module in (ops, twilio, telegram, webchat, login, inbox, dashboard, settings_page, advisers_page):
@@ -124,14 +155,5 @@ def create_app(engine: Engine, *, scheduler: bool = True, services: Services | N
     async def csrf_failed(request: Request, _: CsrfFailed) -> Response:
         return PlainTextResponse("the form has expired or did not come from this site: reload the page",
                                  status_code=403)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
-        return response
 
     return app

@@ -21,3 +21,27 @@ def test_security_headers(chat_stack: Stack) -> None:
     assert response.headers["referrer-policy"] == "no-referrer"  # a chat link never leaks in a Referer
     assert "default-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_route_that_sets_its_own_security_header_keeps_it() -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from bot.web.app import SecurityHeaders
+
+    def own(_: Request) -> PlainTextResponse:
+        return PlainTextResponse("x", headers={"Content-Security-Policy": "default-src 'none'"})
+
+    def plain(_: Request) -> PlainTextResponse:
+        return PlainTextResponse("x")
+
+    app = SecurityHeaders(Starlette(routes=[Route("/own", own), Route("/plain", plain)]))
+    with TestClient(app) as client:  # lifespan messages pass through untouched
+        mine, default = client.get("/own"), client.get("/plain")
+    assert mine.headers.get_list("content-security-policy") == ["default-src 'none'"]
+    assert mine.headers["x-content-type-options"] == "nosniff"
+    assert default.headers["content-security-policy"].startswith("default-src 'self'")
+    assert default.headers["referrer-policy"] == "no-referrer"

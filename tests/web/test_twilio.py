@@ -107,8 +107,21 @@ def test_a_youths_sms_reply_changes_the_code_with_evidence(twilio_stack: Stack) 
         answer = session.exec(select(Outbox).where(col(Outbox.youth_id) == ingrid.id)).one()
     assert (change.old_code, change.new_code) == ("OTUK", "OTAR")
     assert change.source_message_id == message.id and change.evidence
+    assert message.text == "Hei! Jeg har fått fast jobb på Rema 1000 i Verdal nå"  # the form decoded as sent
     assert message.provider_account == peer.account_sid and message.channel == Channel.SMS
     assert answer.channel == Channel.SMS and answer.state == OutboxState.PENDING
+
+
+def test_the_body_is_stored_exactly_as_the_youth_wrote_it(twilio_stack: Stack) -> None:
+    # Characters that form encoding escapes (+ & = % and spaces), letters outside ASCII, an emoji, a new line.
+    body = "50% sikker & glad = 1+1 😊\nÆØÅ æøå — \"ok\""
+    peer = twilio_stack.twilio
+    assert peer is not None
+    status, _ = peer.inbound_sms(inbound_url(twilio_stack), from_=INGRID, to=OUR_NUMBER, body=body,
+                                 message_sid="SM" + "e" * 32)
+    assert status == 200
+    with Session(twilio_stack.services.engine) as session:
+        assert session.exec(select(Message.text).where(col(Message.provider_id) == "SM" + "e" * 32)).one() == body
 
 
 def test_a_reply_to_a_messaging_service_pool_number_is_accepted(twilio_stack: Stack) -> None:
