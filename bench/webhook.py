@@ -14,8 +14,9 @@ Processes: each server runs in a process of its own (multiprocessing, spawn): th
 FastAPI app whose only route, `POST /bare`, answers the same empty TwiML without reading the request. Both are
 served the same way, uvicorn on a socket bound before the app is built (as tests/web/conftest.py does, but made
 with proto IPPROTO_TCP so that asyncio sets TCP_NODELAY on each connection, as `uvicorn.run(host=, port=)` in
-`otbot serve` does), with `log_config=None, access_log=False`. The load generator is this process (asyncio and
-httpx), so on the machine's two cores the client and the server under load do not share an interpreter.
+`otbot serve` does), with `log_config=None, access_log=False`, and the heap made at start-up settled
+(`bot.web.app.settle_heap`, as in `otbot serve`). The load generator is this process (asyncio and httpx), so on
+the machine's two cores the client and the server under load do not share an interpreter.
 
 1. Latency. After `--warm-up` untimed requests to each (the reader's caches, the connections), an open-loop
    schedule: request k is sent at start + k/rate whatever happened to the earlier ones,
@@ -66,6 +67,7 @@ sys.path.insert(0, str(ROOT))
 from adapters.twilio_sms import INBOUND_PATH  # noqa: E402
 from bench.scratch import scratch_database  # noqa: E402
 from bot.log import configure as configure_logging  # noqa: E402
+from bot.web.app import settle_heap  # noqa: E402
 from storage.db import open_database  # noqa: E402
 from storage.enums import Channel, Direction  # noqa: E402
 from tests.peers.twilio_peer import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, inbound_form, signed_form  # noqa: E402
@@ -154,6 +156,7 @@ def serve(kind: str, db_url: str, conn: Connection) -> None:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     app = _webhook_app(db_url, f"http://127.0.0.1:{port}") if kind == "webhook" else _bare_app()
+    settle_heap()  # as `otbot serve` does (the reader's heap out of the collector's sight), in both servers
     conn.send(port)
     conn.close()
     config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")

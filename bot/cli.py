@@ -358,13 +358,14 @@ def serve(
     """Run the web service (webhooks, web chat, /healthz, /metrics) with the scheduler and dispatcher."""
     import uvicorn
 
-    from bot.web.app import create_app
+    from bot.web.app import create_app, settle_heap
 
     engine = _engine(db)
+    web = create_app(engine, scheduler=not no_worker)
+    settle_heap()
     # No access log: request lines carry chat tokens in paths; the app logs what it must, without them.
     # Behind a reverse proxy, OTBOT_PUBLIC_URL is what providers sign: the proxy's headers are not trusted.
-    uvicorn.run(create_app(engine, scheduler=not no_worker), host=host, port=port, access_log=False,
-                log_config=None, proxy_headers=False)
+    uvicorn.run(web, host=host, port=port, access_log=False, log_config=None, proxy_headers=False)
 
 
 @adviser_app.command("create")
@@ -611,7 +612,7 @@ def demo(
     from bot.demo import demo_adviser, demo_clock, open_all_hours
     from bot.demo_roster import demo_roster
     from bot.settings import get_settings
-    from bot.web.app import build_services, create_app
+    from bot.web.app import build_services, create_app, settle_heap
 
     settings = get_settings()
     today = _now().astimezone(settings.tz).date()
@@ -638,7 +639,9 @@ def demo(
     services = build_services(engine, settings)
     services.demo = True
     services.clock = demo_clock(speed)
-    uvicorn.run(create_app(engine, services=services), host=host, port=port, access_log=False, log_config=None)
+    web = create_app(engine, services=services)
+    settle_heap()
+    uvicorn.run(web, host=host, port=port, access_log=False, log_config=None)
 
 
 @templates_app.command("check")

@@ -7,6 +7,7 @@ Routers per concern (bot/web/twilio.py, telegram.py, webchat.py, ops below); wha
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -81,6 +82,15 @@ def healthz(svc: ServicesDep) -> JSONResponse:
 @ops.get("/metrics")
 def metrics(svc: ServicesDep) -> Response:
     return Response(svc.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def settle_heap() -> None:
+    """Move everything alive at start-up (the reply reader's lexicon and model, the app: ~350 000 objects) out of
+    the garbage collector's sight. Call it once in a server process, after the app is built: a full collection
+    over that heap stops every request for ~0.2 s, and it never frees any of it. What is made later is
+    collected as usual."""
+    gc.collect()
+    gc.freeze()
 
 
 def build_services(engine: Engine, settings: Settings) -> Services:
