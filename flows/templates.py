@@ -104,3 +104,15 @@ def names(language: str) -> frozenset[str]:
     if not folder.is_dir():
         return frozenset()
     return frozenset(item.name[: -len(SUFFIX)] for item in folder.iterdir() if item.name.endswith(SUFFIX))
+
+
+def preload() -> int:
+    """Compile every template now (a server at start-up: the first answer with a template otherwise pays for
+    compiling it, ~5-20 ms); how many were compiled."""
+    env = _environment()
+    count = 0
+    for language in LANGUAGES:
+        for name in sorted(names(language)):
+            env.get_template(_path(name, language))
+            count += 1
+    return count

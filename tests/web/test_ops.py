@@ -47,13 +47,24 @@ def test_a_route_that_sets_its_own_security_header_keeps_it() -> None:
     assert default.headers["referrer-policy"] == "no-referrer"
 
 
-def test_settle_heap_hides_the_start_up_heap_from_the_collector() -> None:
+def test_settle_heap_builds_the_lazy_tables_and_hides_the_heap_from_the_collector() -> None:
     import gc
 
+    from bot import places
+    from bot.understand import language, second_opinion
     from bot.web.app import settle_heap
+    from flows import templates
 
     try:
         settle_heap()
-        assert gc.get_freeze_count() > 10_000  # the reader's lexicon and model at least
+        assert gc.get_freeze_count() > 100_000  # the reader's lexicon, place names and model at least
     finally:
         gc.unfreeze()  # this test process goes on making and dropping apps
+    # What a first reply would otherwise build: the place names, the language detector, the second opinion,
+    # and every message template compiled.
+    assert places._tables.cache_info().currsize == 1
+    assert language._detector.cache_info().currsize == 1
+    assert second_opinion.load.cache_info().currsize == 1
+    compiled = templates._environment().cache
+    assert compiled is not None
+    assert len(compiled) == sum(len(templates.names(lang)) for lang in templates.LANGUAGES)
