@@ -587,7 +587,7 @@ def _usable_points(session: Session, channel: Channel, address: str
     """Points with this address that are not retired: a working number before a flagged one, a youth's own
     before a guardian's, then the oldest; and each point's conversation. One statement: the points' youth,
     county and adviser are loaded with them (later `session.get`s of them need no statement)."""
-    rows = session.execute(_POINTS, {"channel": channel.value, "address": address}).tuples().all()
+    rows = session.execute(_POINTS, {"channel": channel.value, "address": address}).all()
     # The identity map holds objects weakly: the rows keep the youth, county and adviser for this transaction.
     session.info["inbound.loaded"] = rows
     points = sorted((row[0] for row in rows), key=lambda p: (p.wrong_number, p.youth_id is None, p.id or 0))

@@ -84,11 +84,12 @@ def default_county(session: Session, name: str | None) -> int | None:
 
 
 def receive(engine: Engine, inbound: Inbound, now: datetime, *, default_county_name: str | None = None,
-            only_county: int | None = None) -> Received:
-    """Store and handle one inbound message; a provider's retry is recognised and does nothing."""
+            only_county: int | None = None, wait: bool = True) -> Received:
+    """Store and handle one inbound message; a provider's retry is recognised and does nothing.
+    `wait=False`: raise storage.db.WriterBusy, having done nothing, when another connection writes to SQLite."""
     message = InboundMessage(channel=inbound.channel, account=inbound.account, provider_id=inbound.provider_id,
                              address=inbound.address, text=inbound.text, received_at=inbound.received_at)
-    with write_session(engine) as session:
+    with write_session(engine, wait=wait) as session:
         routed = only_county if only_county is not None else sender_county(session, inbound.channel, inbound.to)
         fallback = default_county(session, default_county_name)
         try:
@@ -99,9 +100,9 @@ def receive(engine: Engine, inbound: Inbound, now: datetime, *, default_county_n
     return Received(result)
 
 
-def report(engine: Engine, status: StatusReport, now: datetime) -> str:
-    """Store and apply one delivery report: "applied", "pending" or "duplicate"."""
-    with write_session(engine) as session:
+def report(engine: Engine, status: StatusReport, now: datetime, *, wait: bool = True) -> str:
+    """Store and apply one delivery report: "applied", "pending" or "duplicate" (`wait` as in `receive`)."""
+    with write_session(engine, wait=wait) as session:
         connection = session.connection()
         outcome = record_report(connection, status, now)
     return outcome

@@ -24,8 +24,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Any constant shared by every otbot process: serialises concurrent upgrades of one PostgreSQL database.
 _PG_MIGRATION_LOCK_KEY = 0x6F74626F  # "otbo"; the two-key form of pg_advisory_xact_lock takes int4
-# Execution option read by the SQLite "begin" hook: which BEGIN to emit.
+# Execution options read by the SQLite "begin" hook: which BEGIN to emit; whether to wait for the write lock.
 _SQLITE_BEGIN_OPTION = "otbot_sqlite_begin"
+_SQLITE_NOWAIT_OPTION = "otbot_sqlite_nowait"
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
@@ -45,6 +46,11 @@ class DatabaseUnavailable(StorageError, RuntimeError):
 
 class SchemaError(StorageError, RuntimeError):
     """The database schema cannot be brought to the version this code expects."""
+
+
+class WriterBusy(RuntimeError):
+    """SQLite: another connection holds the write lock and the caller asked not to wait for it
+    (`write_session(engine, wait=False)`). Nothing was done; the caller tries again where waiting is harmless."""
 
 
 def mask_url(url: str) -> str:
@@ -122,7 +128,24 @@ def _wal(cursor: Any) -> None:
 
 
 def _sqlite_on_begin(connection: sa.Connection) -> None:
-    connection.exec_driver_sql(connection.get_execution_options().get(_SQLITE_BEGIN_OPTION, "BEGIN"))
+    options = connection.get_execution_options()
+    begin = options.get(_SQLITE_BEGIN_OPTION, "BEGIN")
+    if not options.get(_SQLITE_NOWAIT_OPTION):
+        connection.exec_driver_sql(begin)
+        return
+    # Not waiting: SQLite answers BUSY at once instead of sleeping in its busy handler. In WAL mode only the
+    # BEGIN IMMEDIATE can be busy (reads never wait, and the commit needs no lock beyond the one taken here),
+    # so the connection's usual timeout is back before the first statement.
+    raw = _raw_sqlite(connection)
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        connection.exec_driver_sql(begin)
+    except sa.exc.OperationalError as exc:
+        if getattr(exc.orig, "sqlite_errorname", "") in {"SQLITE_BUSY", "SQLITE_LOCKED"} or "locked" in str(exc.orig):
+            raise WriterBusy("another connection is writing to the SQLite database") from None
+        raise
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def create_engine(url: str) -> Engine:
@@ -301,12 +324,19 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 @contextmanager
-def write_session(engine: Engine) -> Iterator[Session]:
+def write_session(engine: Engine, *, wait: bool = True) -> Iterator[Session]:
     """Like session_scope, but a writer from the first statement: on SQLite the transaction takes the
     write lock at BEGIN (BEGIN IMMEDIATE), so two processes claiming work are served one after the other
     instead of both reading and one failing at its first write. PostgreSQL needs nothing (use FOR UPDATE
-    SKIP LOCKED in the query)."""
-    bind = engine.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"}) if engine.dialect.name == "sqlite" \
-        else engine
+    SKIP LOCKED in the query).
+
+    `wait=False` (SQLite): when another connection holds the write lock, raise WriterBusy at the first
+    statement instead of waiting up to the busy timeout; on PostgreSQL it changes nothing."""
+    if engine.dialect.name != "sqlite":
+        bind = engine
+    elif wait:
+        bind = engine.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+    else:
+        bind = engine.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE", _SQLITE_NOWAIT_OPTION: True})
     with session_scope(bind) as session:
         yield session

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
 from adapters.base import PayloadError, SignatureError, WebRequest
@@ -50,8 +49,8 @@ async def inbound_sms(request: Request, svc: ServicesDep, background: Background
                               lambda adapter, web: adapter.parse_inbound(web, now=svc.clock()))
     if isinstance(inbound, Response):
         return inbound
-    received = await run_in_threadpool(svc.write, receive, svc.engine, inbound, svc.clock(),
-                                       default_county_name=svc.settings.default_county)
+    received = await svc.run_write(receive, svc.engine, inbound, svc.clock(),
+                                   default_county_name=svc.settings.default_county)
     if received.result is None:
         svc.metrics.webhook("twilio_sms", "unknown_sender")
     elif received.result.duplicate:
@@ -68,6 +67,6 @@ async def status_callback(request: Request, svc: ServicesDep) -> Response:
     status = await _verified(request, svc, "twilio_status", lambda adapter, web: adapter.parse_status(web))
     if isinstance(status, Response):
         return status
-    outcome = await run_in_threadpool(svc.write, report, svc.engine, status, svc.clock())
+    outcome = await svc.run_write(report, svc.engine, status, svc.clock())
     svc.metrics.webhook("twilio_status", outcome)
     return Response(status_code=204)

@@ -10,13 +10,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from storage.db import (
+    SQLITE_BUSY_TIMEOUT_MS,
     DatabaseUnavailable,
     DatabaseURLError,
     StorageError,
+    WriterBusy,
     mask_url,
     open_database,
     resolve_url,
     session_scope,
+    write_session,
 )
 from storage.models import County
 
@@ -131,6 +134,37 @@ def test_sqlite_savepoints_are_real(engine: Engine) -> None:
 
     with Session(engine) as fresh:
         assert sorted(c.name for c in fresh.exec(select(County)).all()) == ["Agder", "Rogaland"]
+
+
+def test_a_writer_that_will_not_wait_writes_when_nobody_else_does(engine: Engine) -> None:
+    with write_session(engine, wait=False) as session:
+        session.add(County(name="Agder"))
+    with Session(engine) as fresh:
+        assert [c.name for c in fresh.exec(select(County)).all()] == ["Agder"]
+
+
+def test_a_writer_that_will_not_wait_is_told_at_once_and_the_connection_waits_again(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's one write lock; on PostgreSQL wait=False changes nothing")
+    holder = engine.connect()
+    holder.begin()
+    holder.execute(sa.insert(County).values(name="Agder"))
+    # Waiting would end after the busy timeout (15 s) in OperationalError, not in WriterBusy.
+    with pytest.raises(WriterBusy), write_session(engine, wait=False) as session:
+        session.add(County(name="Rogaland"))
+        session.flush()
+    holder.commit()
+    holder.close()
+    idle = [engine.connect() for _ in range(engine.pool.checkedin())]  # type: ignore[attr-defined]
+    try:
+        assert idle, "the refused writer's connection went back to the pool"
+        for connection in idle:
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one() == SQLITE_BUSY_TIMEOUT_MS
+    finally:
+        for connection in idle:
+            connection.close()
+    with Session(engine) as fresh:
+        assert [c.name for c in fresh.exec(select(County)).all()] == ["Agder"]
 
 
 def test_unreachable_database_is_a_clear_error_without_password(tmp_path: Path) -> None:
