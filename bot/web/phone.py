@@ -289,8 +289,7 @@ async def phone_send(point_id: int, request: Request, svc: ServicesDep, backgrou
     inbound = Inbound(channel=Channel.SMS, account=svc.adapters[Channel.SMS].account,
                       provider_id=_sim_prefix(phone.address) + client_id, address=phone.address, text=text,
                       received_at=now, to=await run_in_threadpool(_county_sender, svc, phone))
-    received = await run_in_threadpool(receive, svc.engine, inbound, now,
-                                       default_county_name=svc.settings.default_county)
+    received = await svc.run_write(receive, svc.engine, inbound, now, default_county_name=svc.settings.default_county)
     svc.hub.notify(phone.address)
     if received.result is None:
         if fetch:

@@ -162,7 +162,7 @@ async def chat_send(request: Request, svc: ServicesDep, background: BackgroundTa
         return RedirectResponse("/chat?error=1", status_code=303)
     inbound = Inbound(channel=Channel.WEBCHAT, account="", provider_id=f"{point.id}:{client_id}",
                       address=point.address, text=text, received_at=svc.clock())
-    received = await run_in_threadpool(receive, svc.engine, inbound, svc.clock(), only_county=point.county_id)
+    received = await svc.run_write(receive, svc.engine, inbound, svc.clock(), only_county=point.county_id)
     svc.hub.notify(point.address)
     if received.result is not None and not received.result.duplicate:
         svc.metrics.webhook(Channel.WEBCHAT.value, "accepted")
