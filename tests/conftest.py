@@ -4,14 +4,23 @@ PostgreSQL: each pytest run creates its own database on the given server and eac
 schema in it, reached through the URL's search_path. CREATE DATABASE costs about half a second (the
 server syncs to disk); a schema costs milliseconds. The run's own database keeps concurrent runs by
 several developers apart, advisory locks included.
+
+Migrated databases (the `engine` fixture): running the Alembic migrations costs ~0.4-1 s, and about a
+thousand tests want a migrated database. So the migrations run once per pytest run, and each test gets
+their result: on SQLite a copy of the migrated file; on PostgreSQL the statements the migrations sent,
+recorded once and replayed into the test's schema (checked once against the migrated schema: tables,
+columns, constraints and indexes the same). `open_database` then finds the schema at head, as it would
+after its own migration. Tests of the migrations themselves use `db_url` (an empty database).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -102,9 +111,98 @@ def db_url(postgres_run_database: str | None, tmp_path: Path) -> Iterator[str]:
         close_database(url)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once per run (closed: WAL checkpointed into the file)."""
+    path = tmp_path_factory.mktemp("migrated") / "otbot-migrated.db"
+    url = resolve_url(f"sqlite:///{path}")
+    open_database(url)
+    close_database(url)
+    return path
+
+
+def _search_path(url: str, schema: str) -> str:
+    return sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False)
+
+
+def _schema_shape(connection: sa.Connection, schema: str) -> list[tuple[Any, ...]]:
+    """Tables, columns, constraints and indexes of a schema, with its name taken out."""
+    rows: list[tuple[Any, ...]] = []
+    rows += connection.execute(sa.text(
+        "SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+        "WHERE table_schema = :s ORDER BY 1, 2"), {"s": schema}).all()
+    rows += connection.execute(sa.text(
+        "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+        "JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = :s ORDER BY 2"), {"s": schema}).all()
+    rows += connection.execute(sa.text(
+        "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = :s ORDER BY 2"), {"s": schema}).all()
+    rows += connection.execute(sa.text(
+        "SELECT version_num FROM alembic_version"), {}).all()
+    return [tuple(str(v).replace(f"{schema}.", "") for v in row) for row in rows]
+
+
+def _replay(url: str, script: list[tuple[str, Any]]) -> None:
+    """Run the recorded statements in one transaction; those without parameters in as few round trips as
+    possible (psycopg sends a query without parameters as one simple query, several statements allowed)."""
+    with psycopg.connect(_libpq(url)) as conn, conn.transaction():
+        batch: list[str] = []
+        for statement, parameters in [*script, ("", None)]:
+            if parameters or not statement:
+                if batch:
+                    conn.execute(";\n".join(batch))  # type: ignore[call-overload]
+                    batch = []
+                if statement:
+                    conn.execute(statement, parameters)  # type: ignore[call-overload]
+            else:
+                batch.append(statement)
+
+
+@pytest.fixture(scope="session")
+def postgres_migration(postgres_run_database: str) -> list[tuple[str, Any]]:
+    """The statements the migrations send to an empty PostgreSQL schema (SELECTs left out: the migrator's
+    checks and its advisory lock), checked once: replayed, they give the same schema as the migrations."""
+    template, copy = (f"{TEST_SCHEMA_PREFIX}migrated_{uuid.uuid4().hex[:8]}" for _ in range(2))
+    for schema in (template, copy):
+        _admin(postgres_run_database, f'CREATE SCHEMA "{schema}"')
+    script: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, executemany: bool) -> None:
+        assert not executemany, "the recorder replays single statements"
+        if not statement.lstrip().upper().startswith("SELECT"):
+            script.append((statement, parameters))
+
+    sa.event.listen(Engine, "before_cursor_execute", record)
+    try:
+        open_database(_search_path(postgres_run_database, template))
+    finally:
+        sa.event.remove(Engine, "before_cursor_execute", record)
+    assert not any(template in statement for statement, _ in script), "a migration names its schema"
+    _replay(_search_path(postgres_run_database, copy), script)
+    check = sa.create_engine(postgres_run_database, poolclass=sa.NullPool)
+    try:
+        with check.connect() as connection:
+            connection.exec_driver_sql(f'SET search_path TO "{template}"')
+            migrated = _schema_shape(connection, template)
+            connection.exec_driver_sql(f'SET search_path TO "{copy}"')
+            replayed = _schema_shape(connection, copy)
+    finally:
+        check.dispose()
+    assert migrated and replayed == migrated, "replaying the migrations' statements gave another schema"
+    close_database(_search_path(postgres_run_database, template))
+    return script
+
+
 @pytest.fixture
-def engine(db_url: str) -> Engine:
-    """The engine for db_url, migrated to the newest schema (exactly what every otbot command does)."""
+def engine(db_url: str, request: pytest.FixtureRequest) -> Engine:
+    """The engine for db_url, migrated to the newest schema (exactly what every otbot command does; the
+    migrations' result is made once per run, see the module doc)."""
+    parsed = sa.make_url(db_url)
+    if parsed.get_backend_name() == "sqlite":
+        assert parsed.database
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), parsed.database)
+    else:
+        _replay(db_url, request.getfixturevalue("postgres_migration"))
     return open_database(db_url)
 
 
