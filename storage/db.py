@@ -141,7 +141,7 @@ def _sqlite_on_begin(connection: sa.Connection) -> None:
     try:
         connection.exec_driver_sql(begin)
     except sa.exc.OperationalError as exc:
-        if getattr(exc.orig, "sqlite_errorname", "") in {"SQLITE_BUSY", "SQLITE_LOCKED"} or "locked" in str(exc.orig):
+        if getattr(exc.orig, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
             raise WriterBusy("another connection is writing to the SQLite database") from None
         raise
     finally:
@@ -332,11 +332,7 @@ def write_session(engine: Engine, *, wait: bool = True) -> Iterator[Session]:
 
     `wait=False` (SQLite): when another connection holds the write lock, raise WriterBusy at the first
     statement instead of waiting up to the busy timeout; on PostgreSQL it changes nothing."""
-    if engine.dialect.name != "sqlite":
-        bind = engine
-    elif wait:
-        bind = engine.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"})
-    else:
-        bind = engine.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE", _SQLITE_NOWAIT_OPTION: True})
+    bind = engine.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE", _SQLITE_NOWAIT_OPTION: not wait}) \
+        if engine.dialect.name == "sqlite" else engine
     with session_scope(bind) as session:
         yield session

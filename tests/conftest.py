@@ -19,6 +19,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,11 @@ def postgres_run_database(postgres_server: str | None) -> Iterator[str | None]:
         _admin(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _search_path(url: str, schema: str) -> str:
+    return sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False)
+
+
 @pytest.fixture
 def db_url(postgres_run_database: str | None, tmp_path: Path) -> Iterator[str]:
     """A URL to a fresh, empty database for this test only (not migrated: open_database or the CLI does that)."""
@@ -99,11 +105,7 @@ def db_url(postgres_run_database: str | None, tmp_path: Path) -> Iterator[str]:
     schema = f"{TEST_SCHEMA_PREFIX}{uuid.uuid4().hex[:16]}"
     _admin(postgres_run_database, f'CREATE SCHEMA "{schema}"')
     # Only this schema on the search path: whatever the test creates lands there and nowhere else.
-    url = (
-        sa.make_url(postgres_run_database)
-        .update_query_dict({"options": f"-csearch_path={schema}"})
-        .render_as_string(hide_password=False)
-    )
+    url = _search_path(postgres_run_database, schema)
     try:
         yield url
     finally:
@@ -121,11 +123,6 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _search_path(url: str, schema: str) -> str:
-    return sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
-
-
 def _schema_shape(connection: sa.Connection, schema: str) -> list[tuple[Any, ...]]:
     """Tables, columns, constraints and indexes of a schema, with its name taken out."""
     rows: list[tuple[Any, ...]] = []
@@ -138,24 +135,20 @@ def _schema_shape(connection: sa.Connection, schema: str) -> list[tuple[Any, ...
     rows += connection.execute(sa.text(
         "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = :s ORDER BY 2"), {"s": schema}).all()
     rows += connection.execute(sa.text(
-        "SELECT version_num FROM alembic_version"), {}).all()
+        "SELECT version_num FROM alembic_version")).all()
     return [tuple(str(v).replace(f"{schema}.", "") for v in row) for row in rows]
 
 
 def _replay(url: str, script: list[tuple[str, Any]]) -> None:
-    """Run the recorded statements in one transaction; those without parameters in as few round trips as
-    possible (psycopg sends a query without parameters as one simple query, several statements allowed)."""
+    """Run the recorded statements in one transaction; each run of statements without parameters as one
+    simple query (psycopg allows several statements in a query without parameters)."""
     with psycopg.connect(_libpq(url)) as conn, conn.transaction():
-        batch: list[str] = []
-        for statement, parameters in [*script, ("", None)]:
-            if parameters or not statement:
-                if batch:
-                    conn.execute(";\n".join(batch))  # type: ignore[call-overload]
-                    batch = []
-                if statement:
+        for with_parameters, group in groupby(script, key=lambda item: bool(item[1])):
+            if with_parameters:
+                for statement, parameters in group:
                     conn.execute(statement, parameters)  # type: ignore[call-overload]
             else:
-                batch.append(statement)
+                conn.execute(";\n".join(statement for statement, _ in group))  # type: ignore[call-overload]
 
 
 @pytest.fixture(scope="session")
