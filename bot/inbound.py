@@ -1,6 +1,6 @@
 """One inbound message end to end: store once, identify, read and decide, record, alert, answer.
 
-Everything runs in the caller's transaction (flushed, never committed), so the webhook commits the message,
+Everything runs in the caller's transaction (never committed), so the webhook commits the message,
 its code change, its alerts and its answer together or not at all.
 
 Decisions this module makes (domain.md and architecture.md leave them open):
@@ -9,9 +9,8 @@ Decisions this module makes (domain.md and architecture.md leave them open):
   the youth, the guardian and the contact point; a provider retry is still recognised by the unique constraint
   on (channel, provider account, provider id) — one INSERT .. ON CONFLICT DO NOTHING — and does nothing else.
 - **Speed.** Every reply a youth sends runs this path inside the webhook (issue 9: 200 webhooks/s): the sender,
-  their youth, county, adviser and conversation come in one statement; the message and the answer are written
-  with statements built once (building a statement costs more than running it); ORM objects only where a row
-  is changed in place.
+  their youth, county, adviser and conversation come in one statement, as plain rows; every write is a Core
+  statement built once (`bot.inbound_db`); no ORM object is loaded or flushed.
 - **Guardian of several youth, which child unknown.** The message is stored without a youth, and every youth
   the guardian is linked to gets its own `guardian_info` alert (youth_id and that youth's adviser set), so the
   alert shows in each youth's record and each adviser's caseload; siblings with the same adviser give that
@@ -39,44 +38,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from bot import inbound_db as rows
 from bot.age import ADULT_AGE, age_on
 from bot.codes import CodeGroup
 from bot.conversation import CHILD, TALK, answer_to_question
 from bot.enrolments import stop_enrolments
+from bot.inbound_db import ConversationRow, CountyRow, PointRow, YouthRow
 from bot.log import get_logger
 from bot.policy import CountyPolicy, Decision, ReplyContext, decide, reply_language
-from bot.status import StaleStatus, StatusUnchanged, change_status
+from bot.status import StaleStatus, StatusUnchanged, record_change
 from bot.understand import read
 from flows.templates import TemplateError, render
-from storage.enums import (
-    AlertKind,
-    Audience,
-    ChangeState,
-    Channel,
-    DeliveryStatus,
-    Direction,
-    EnrolmentState,
-    Language,
-    OutboxState,
-    Question,
-    StopReason,
-)
-from storage.models import (
-    Adviser,
-    Alert,
-    ContactPoint,
-    Conversation,
-    County,
-    Enrolment,
-    Message,
-    Outbox,
-    Youth,
-    YouthGuardian,
-)
+from storage.enums import AlertKind, Audience, ChangeState, Channel, Question, StopReason
 
 OSLO = ZoneInfo("Europe/Oslo")
 FIRST_CONTACT_FLOW = "first-contact"
@@ -159,354 +134,380 @@ def _group(key: object) -> CodeGroup | None:
     return CodeGroup.__members__.get(text.upper())
 
 
-def handle_inbound(session: Session, msg: InboundMessage, *, now: datetime,
+def handle_inbound(db: Session | sa.Connection, msg: InboundMessage, *, now: datetime,
                    county_id: int | None = None, only_county: int | None = None) -> InboundResult:
-    """Handle one inbound message in the caller's transaction (flushed, never committed); see the module doc.
+    """Handle one inbound message in the caller's transaction (never committed); see the module doc. `db` is a
+    session or a connection; with a session, its unflushed changes are flushed first.
 
     `county_id` is where a message from an unknown address is stored; without it such a message raises
     UnknownSender before anything is stored. `only_county`: the message came in on that county's own number,
     so only that county's contact points can be its sender (and an unknown sender is stored there).
     """
     _require_aware(now, "now")
+    if isinstance(db, Session):
+        db.flush()
+        connection = db.connection()
+    else:
+        connection = db
     address = _normalise(msg.channel, msg.address)
-    points, conversations = _usable_points(session, msg.channel, address)
+    senders = rows.usable_points(connection, msg.channel, address)
     if only_county is not None:
-        points = [p for p in points if p.county_id == only_county]
+        senders = [s for s in senders if s.point.county_id == only_county]
         county_id = only_county
-    if not points:
+    if not senders:
         if county_id is None:
             raise UnknownSender(f"no usable {msg.channel.value} contact point has this address and no county was "
                                 "given; nothing was stored")
-        return _unknown(session, msg, now, county_id)
+        return _unknown(connection, msg, now, county_id)
 
-    point = points[0]
-    twins = [p for p in points[1:] if p.youth_id is not None and point.youth_id is not None
-             and p.wrong_number == point.wrong_number]
+    first = senders[0]
+    point = first.point
+    twins = [s for s in senders[1:] if s.point.youth_id is not None and point.youth_id is not None
+             and s.point.wrong_number == point.wrong_number]
     if twins:
-        return _shared_by_youth(session, msg, now, [point, *twins])
+        return _shared_by_youth(connection, msg, now, [first, *twins])
 
-    if point.youth_id is not None:
-        youth = _youth(session, point.youth_id)
-        return _for_youth(session, msg, now, point, youth, sender="youth", conversation=conversations.get(point.id))
+    path = _Path(connection, msg, now, point, first.county)
+    if first.youth is not None:
+        return path.for_youth(first.youth, sender="youth", conversation=first.conversation)
 
     assert point.guardian_id is not None
-    children = _children(session, point.guardian_id)
+    children = rows.children(connection, point.guardian_id, ENDED_POSITION)
     if not children:
-        return _unknown(session, msg, now, point.county_id, point=point)
+        return _unknown(connection, msg, now, point.county_id, point=point)
     if len(children) == 1:
-        return _for_youth(session, msg, now, point, children[0], sender="guardian",
-                          conversation=conversations.get(point.id))
-    conversation = conversations.get(point.id)
+        return path.for_youth(children[0], sender="guardian", conversation=first.conversation)
+    conversation = first.conversation
     if conversation is not None and conversation.question == Question.WHICH_CHILD:
         by_key = _choices(children)
         if {int(v) for v in conversation.choices.values() if _is_int(v)} == {c.id for c in children}:
             names = {key: child.first_name for key, child in by_key.items()}
             answer = answer_to_question(msg.text, Question.WHICH_CHILD, conversation.choices, names=names)
             if answer is not None and answer.kind == CHILD and answer.key in by_key:
-                return _for_youth(session, msg, now, point, by_key[answer.key], sender="guardian",
-                                  conversation=conversation, attributed=True)
-    return _several_children(session, msg, now, point, children, conversation)
+                return path.for_youth(by_key[answer.key], sender="guardian", conversation=conversation,
+                                      attributed=True)
+    return path.several_children(children, conversation)
 
 
 # ---------------------------------------------------------------------------------------------------- the paths
 
 
-def _for_youth(session: Session, msg: InboundMessage, now: datetime, point: ContactPoint, youth: Youth, *,
-               sender: str, conversation: Conversation | None, attributed: bool = False) -> InboundResult:
-    """A message from the youth's own point, or from a guardian attributed to this youth (`attributed`: a guardian
-    of several youth just said which child). `conversation` is the point's, if it has one."""
-    guardian_id = point.guardian_id
-    message = _store(session, msg, now, county_id=youth.county_id, youth_id=youth.id, guardian_id=guardian_id,
-                     point_id=point.id)
-    if message.duplicate:
-        return _duplicate(message)
-    assert youth.id is not None
-    result = InboundResult(message.id, False, youth.id, guardian_id, None, None, [], None)
-    if point.wrong_number:
-        return _stranger(session, msg, now, point, youth, message, result)
+class _Path:
+    """One message from a known point: the store, the county and the alerts it raises, shared by the paths."""
 
-    county = _county(session, youth.county_id)
-    adviser = session.get(Adviser, youth.adviser_id) if youth.adviser_id is not None else None
-    day = msg.received_at.astimezone(OSLO).date()
-    age = age_on(youth.birth_date, day)
+    def __init__(self, connection: sa.Connection, msg: InboundMessage, now: datetime, point: PointRow,
+                 county: CountyRow) -> None:
+        self.connection, self.msg, self.now, self.point, self.county = connection, msg, now, point, county
+        self.alerts: list[rows.NewAlert] = []
 
-    text = msg.text
-    source_id = message.id
-    asked: str | None = None
-    answer_kind: str | None = None
-    if attributed:
-        assert conversation is not None
-        # The answer names the child and says nothing else: decide on the message the question was about.
-        pending = session.get(Message, conversation.message_id) if conversation.message_id is not None else None
-        if pending is not None and pending.youth_id is None and pending.contact_point_id == point.id:
-            pending.youth_id = youth.id
-            session.add(pending)
-            session.flush()
-            assert pending.id is not None
-            source_id, text = pending.id, pending.text
-        result.notes.append("guardian named the child: message attributed")
-    elif conversation is not None and conversation.question is not None \
-            and conversation.youth_id in (None, youth.id) and conversation.question != Question.WHICH_CHILD:
-        asked = conversation.question.value
-        if sender == "youth":
-            answer = answer_to_question(text, asked, conversation.choices or None)
-            answer_kind = answer.kind if answer is not None else None
+    def county_of(self, youth: YouthRow) -> CountyRow:
+        if youth.county_id != self.county.id:  # pragma: no cover - a youth's points are in the youth's county
+            self.county = rows.county(self.connection, youth.county_id)
+        return self.county
 
-    reading = read(text, sender=sender, age=age, county=county.name)
-    ctx = ReplyContext(sender=sender, age=age, youth_county=county.name, current_code=youth.status_code,
-                       channel=msg.channel, bound_account=True, asked=asked, language=youth.language.value,
-                       adviser_name=adviser.name if adviser else None, answer=answer_kind)
-    decision = decide(reading, ctx, county_policy(county.settings))
-    result.decision = decision
-    as_guardian = sender == "guardian" or reading.speaker == "guardian"
+    def alert(self, youth: YouthRow, message_id: int, kind: AlertKind, detail: str) -> None:
+        self.alerts.append(rows.NewAlert(youth.county_id, youth.id, youth.adviser_id, message_id, kind,
+                                         detail[:DETAIL_MAX]))
 
-    # Record: the code change (through the one function), then enrolments and the point's flags.
-    old_code = youth.status_code
-    if decision.status_code is not None:
-        evidence = {
-            "rule": decision.explanation[:DETAIL_MAX],
-            "rules": [e.rule for e in reading.evidence],
-            "words": [e.text for e in reading.evidence],
-            "confidence": decision.confidence,
-            "sender": "guardian" if as_guardian else "youth",
-            "channel": msg.channel.value,
-            "asked": asked,
-            "answer": answer_kind,
-        }
-        try:
-            change = change_status(session, youth, decision.status_code, actor=ACTOR, applied=decision.applied,
-                                   evidence=evidence, now=now, source_message_id=source_id,
-                                   source_checked=source_id == message.id)
-            result.status_change_id = change.id
-        except (StaleStatus, StatusUnchanged) as exc:
-            result.notes.append(f"status change {old_code} -> {decision.status_code} not made: "
-                                f"{type(exc).__name__}")
-            log.info("inbound.status_not_changed", message_id=message.id, reason=type(exc).__name__)
-    own_point = point.youth_id == youth.id
-    if decision.contact_established:
-        stop_enrolments(session, youth.id, StopReason.CONTACT_ESTABLISHED, now, flows=[FIRST_CONTACT_FLOW])
-    was_opted_out = point.opted_out
-    if decision.opt_out:
-        _opt_out(session, point, now)
-        if own_point:
-            stop_enrolments(session, youth.id, StopReason.OPTED_OUT, now)
-    elif decision.resume:
-        _resume(session, point, youth.id if own_point else None, now)
-    if decision.wrong_number:
-        point.wrong_number = True
-        session.add(point)
-        if own_point:
-            stop_enrolments(session, youth.id, StopReason.WRONG_NUMBER, now)
+    def finish(self) -> None:
+        """Write what was collected: the point's flags, the alerts."""
+        rows.save_point(self.connection, self.point)
+        rows.raise_alerts(self.connection, self.alerts, self.now)
 
-    # Alerts: urgent, opt-out and wrong number each; then one for anything else a person must read.
-    who = "guardian" if as_guardian else "youth"
-    summary = _summary(decision, old_code)
-    kinds: list[tuple[AlertKind, str]] = []
-    if decision.urgent:
-        kinds.append((AlertKind.URGENT, f"urgent reply from the {who}; answered with help lines now. {summary}"))
-    elif decision.alert_now:
-        # The safety net: a risk the reader could not resolve is read by a person now, not in the morning queue.
-        kinds.append((AlertKind.URGENT, f"reply from the {who} touches risk the bot could not resolve; read it now "
-                                        f"(answered with help lines). {summary}"))
-    if decision.opt_out:
-        kinds.append((AlertKind.OPT_OUT, f"the {who} opted out of messages on {msg.channel.value}; "
-                                         f"letter and phone remain. {summary}"))
-    if decision.wrong_number:
-        kinds.append((AlertKind.WRONG_NUMBER, f"{msg.channel.value} address flagged as a wrong number. {summary}"))
-    if decision.escalate and not kinds:
-        if as_guardian:
-            kinds.append((AlertKind.GUARDIAN_INFO, f"information from a guardian. {summary}"))
-        elif {"help_request", "question"} & set(reading.intents) or answer_kind == TALK:
-            kinds.append((AlertKind.HELP, f"the youth asks for help or asks a question. {summary}"))
+    def queue(self, message_id: int, youth_id: int, text: str, *, audience: Audience, template: str | None,
+              language: str, urgent: bool) -> int:
+        return rows.queue_answer(self.connection, message_id=message_id, youth_id=youth_id, point=self.point,
+                                 channel=self.msg.channel, text=text, now=self.now, audience=audience,
+                                 template=template, language=language, urgent=urgent)
+
+    def for_youth(self, youth: YouthRow, *, sender: str, conversation: ConversationRow | None,
+                  attributed: bool = False) -> InboundResult:
+        """A message from the youth's own point, or from a guardian attributed to this youth (`attributed`: a
+        guardian of several youth just said which child). `conversation` is the point's, if it has one."""
+        connection, msg, now, point = self.connection, self.msg, self.now, self.point
+        guardian_id = point.guardian_id
+        message = _store(connection, msg, now, county_id=youth.county_id, youth_id=youth.id,
+                         guardian_id=guardian_id, point_id=point.id)
+        if message.duplicate:
+            return _duplicate(message)
+        result = InboundResult(message.id, False, youth.id, guardian_id, None, None, [], None)
+        if point.wrong_number:
+            return self.stranger(youth, message, result)
+
+        county = self.county_of(youth)
+        day = msg.received_at.astimezone(OSLO).date()
+        age = age_on(youth.birth_date, day)
+
+        text = msg.text
+        source_id = message.id
+        asked: str | None = None
+        answer_kind: str | None = None
+        if attributed:
+            assert conversation is not None
+            # The answer names the child and says nothing else: decide on the message the question was about.
+            pending = rows.message(connection, conversation.message_id) \
+                if conversation.message_id is not None else None
+            if pending is not None and pending.youth_id is None and pending.contact_point_id == point.id:
+                assert conversation.message_id is not None
+                rows.attribute_message(connection, conversation.message_id, youth.id)
+                source_id, text = conversation.message_id, pending.text
+            result.notes.append("guardian named the child: message attributed")
+        elif conversation is not None and conversation.question is not None \
+                and conversation.youth_id in (None, youth.id) and conversation.question != Question.WHICH_CHILD:
+            asked = conversation.question.value
+            if sender == "youth":
+                answer = answer_to_question(text, asked, conversation.choices or None)
+                answer_kind = answer.kind if answer is not None else None
+
+        reading = read(text, sender=sender, age=age, county=county.name)
+        ctx = ReplyContext(sender=sender, age=age, youth_county=county.name, current_code=youth.status_code,
+                           channel=msg.channel, bound_account=True, asked=asked, language=youth.language.value,
+                           adviser_name=youth.adviser_name, answer=answer_kind)
+        decision = decide(reading, ctx, county_policy(county.settings))
+        result.decision = decision
+        as_guardian = sender == "guardian" or reading.speaker == "guardian"
+
+        # Record: the code change (through the one function), then enrolments and the point's flags.
+        old_code = youth.status_code
+        if decision.status_code is not None:
+            evidence = {
+                "rule": decision.explanation[:DETAIL_MAX],
+                "rules": [e.rule for e in reading.evidence],
+                "words": [e.text for e in reading.evidence],
+                "confidence": decision.confidence,
+                "sender": "guardian" if as_guardian else "youth",
+                "channel": msg.channel.value,
+                "asked": asked,
+                "answer": answer_kind,
+            }
+            try:
+                result.status_change_id = record_change(
+                    connection, youth_id=youth.id, county_id=youth.county_id, old_code=old_code,
+                    new_code=decision.status_code, actor=ACTOR, applied=decision.applied, evidence=evidence,
+                    now=now, source_message_id=source_id, source_checked=source_id == message.id)
+            except (StaleStatus, StatusUnchanged) as exc:
+                result.notes.append(f"status change {old_code} -> {decision.status_code} not made: "
+                                    f"{type(exc).__name__}")
+                log.info("inbound.status_not_changed", message_id=message.id, reason=type(exc).__name__)
+        own_point = point.youth_id == youth.id
+        if decision.contact_established:
+            stop_enrolments(connection, youth.id, StopReason.CONTACT_ESTABLISHED, now, flows=[FIRST_CONTACT_FLOW])
+        was_opted_out = point.opted_out
+        if decision.opt_out:
+            _opt_out(point, now)
+            if own_point:
+                stop_enrolments(connection, youth.id, StopReason.OPTED_OUT, now)
+        elif decision.resume:
+            _resume(connection, point, youth.id if own_point else None, now)
+        if decision.wrong_number:
+            _flag_wrong(point)
+            if own_point:
+                stop_enrolments(connection, youth.id, StopReason.WRONG_NUMBER, now)
+
+        # Alerts: urgent, opt-out and wrong number each; then one for anything else a person must read.
+        who = "guardian" if as_guardian else "youth"
+        summary = _summary(decision, old_code)
+        kinds: list[tuple[AlertKind, str]] = []
+        if decision.urgent:
+            kinds.append((AlertKind.URGENT, f"urgent reply from the {who}; answered with help lines now. {summary}"))
+        elif decision.alert_now:
+            # The safety net: a risk the reader could not resolve is read by a person now, not in the morning queue.
+            kinds.append((AlertKind.URGENT, f"reply from the {who} touches risk the bot could not resolve; read it "
+                                            f"now (answered with help lines). {summary}"))
+        if decision.opt_out:
+            kinds.append((AlertKind.OPT_OUT, f"the {who} opted out of messages on {msg.channel.value}; "
+                                             f"letter and phone remain. {summary}"))
+        if decision.wrong_number:
+            kinds.append((AlertKind.WRONG_NUMBER, f"{msg.channel.value} address flagged as a wrong number. "
+                                                  f"{summary}"))
+        if decision.escalate and not kinds:
+            if as_guardian:
+                kinds.append((AlertKind.GUARDIAN_INFO, f"information from a guardian. {summary}"))
+            elif {"help_request", "question"} & set(reading.intents) or answer_kind == TALK:
+                kinds.append((AlertKind.HELP, f"the youth asks for help or asks a question. {summary}"))
+            else:
+                kinds.append((AlertKind.UNREAD, f"reply the bot could not settle; please read it. {summary}"))
+        for kind, detail in kinds:
+            self.alert(youth, source_id, kind, detail)  # the message to read: the earlier one when attributed
+            result.alerts.append(kind)
+
+        # The conversation: the one follow-up question is remembered, an answered question is closed.
+        if conversation is not None and (attributed or decision.contact_established or answer_kind is not None):
+            _set_question(conversation, None, {}, youth.id, message.id)
+
+        # Answer.
+        reply = decision.reply
+        withheld = _withheld(decision, point, held=youth.held_by_adviser_id is not None,
+                             adult_guardian=point.guardian_id is not None and age >= ADULT_AGE,
+                             was_opted_out=was_opted_out)
+        if reply is not None and withheld:
+            result.notes.append(f"answer withheld: {withheld}")
+        elif reply is not None:
+            template = f"reply_{decision.reply_key}" if decision.reply_key else None
+            result.answer_outbox_id = self.queue(
+                message.id, youth.id, reply,
+                audience=Audience.GUARDIAN if point.guardian_id is not None else Audience.YOUTH, template=template,
+                language=reply_language(reading, ctx), urgent=decision.urgent or decision.alert_now)
+            if decision.reply_key == "ack":
+                conversation = conversation or _new_conversation(point, youth.id)
+                _set_question(conversation, Question.WHAT_DOING, {}, youth.id, message.id)
+        if conversation is not None and conversation.changed:
+            rows.save_conversation(connection, conversation, now)
+        self.finish()
+        log.info("inbound.handled", message_id=message.id, youth_id=youth.id, sender=who,
+                 contact=decision.contact_established, code=decision.status_code, applied=decision.applied,
+                 alerts=[k.value for k in result.alerts], answered=result.answer_outbox_id is not None)
+        return result
+
+    def several_children(self, children: Sequence[YouthRow], conversation: ConversationRow | None
+                         ) -> InboundResult:
+        """A guardian of 2+ youth, the child not (yet) named: never a guess; ask which child."""
+        connection, msg, now, point = self.connection, self.msg, self.now, self.point
+        message = _store(connection, msg, now, county_id=point.county_id, youth_id=None,
+                         guardian_id=point.guardian_id, point_id=point.id)
+        if message.duplicate:
+            return _duplicate(message)
+        result = InboundResult(message.id, False, None, point.guardian_id, None, None, [], None)
+        first = children[0]
+        county = self.county
+        reading = read(msg.text, sender="guardian", age=None, county=county.name)
+        ctx = ReplyContext(sender="guardian", age=None, youth_county=county.name, channel=msg.channel,
+                           language=first.language.value)
+        decision = decide(reading, ctx, county_policy(county.settings))
+        result.decision = decision
+        was_opted_out = point.opted_out
+        if decision.opt_out:
+            _opt_out(point, now)
+        elif decision.resume:
+            _resume(connection, point, None, now)
+        if decision.wrong_number:
+            _flag_wrong(point)
+
+        n = len(children)
+        if decision.urgent or decision.alert_now:
+            kind, detail = AlertKind.URGENT, (f"urgent message from a guardian of {_count(n)} youth; which child is "
+                                              "not known")
+        elif decision.opt_out:
+            kind, detail = AlertKind.OPT_OUT, f"a guardian of {_count(n)} youth opted out on {msg.channel.value}"
+        elif decision.wrong_number:
+            kind, detail = AlertKind.WRONG_NUMBER, (f"a guardian's {msg.channel.value} address flagged as a wrong "
+                                                    "number")
+        elif decision.escalate:
+            kind, detail = AlertKind.GUARDIAN_INFO, (f"information from a guardian of {_count(n)} youth; which "
+                                                     "child is not known yet, the guardian was asked")
         else:
-            kinds.append((AlertKind.UNREAD, f"reply the bot could not settle; please read it. {summary}"))
-    for kind, detail in kinds:
-        _alert(session, youth, source_id, kind, detail, now)  # the message to read: the earlier one when attributed
-        result.alerts.append(kind)
+            kind, detail = None, ""
+        if kind is not None:
+            for child in children:
+                self.alert(child, message.id, kind, detail)
+            result.alerts.append(kind)
 
-    # The conversation: the one follow-up question is remembered, an answered question is closed.
-    if conversation is not None and (attributed or decision.contact_established or answer_kind is not None):
-        _set_question(conversation, None, {}, youth.id, now, message.id)
-        session.add(conversation)
-
-    # Answer.
-    reply = decision.reply
-    withheld = _withheld(decision, point, held=youth.held_by_adviser_id is not None,
-                         adult_guardian=point.guardian_id is not None and age >= ADULT_AGE,
-                         was_opted_out=was_opted_out)
-    if reply is not None and withheld:
-        result.notes.append(f"answer withheld: {withheld}")
-    elif reply is not None:
-        template = f"reply_{decision.reply_key}" if decision.reply_key else None
-        result.answer_outbox_id = _queue(
-            session, message.id, youth.id, point, msg.channel, reply, now,
-            audience=Audience.GUARDIAN if point.guardian_id is not None else Audience.YOUTH, template=template,
-            language=reply_language(reading, ctx), urgent=decision.urgent or decision.alert_now)
-        if decision.reply_key == "ack":
-            conversation = conversation or _new_conversation(point, youth.id)
-            _set_question(conversation, Question.WHAT_DOING, {}, youth.id, now, message.id)
-            session.add(conversation)
-    session.flush()
-    log.info("inbound.handled", message_id=message.id, youth_id=youth.id, sender=who,
-             contact=decision.contact_established, code=decision.status_code, applied=decision.applied,
-             alerts=[k.value for k in result.alerts], answered=result.answer_outbox_id is not None)
-    return result
-
-
-def _several_children(session: Session, msg: InboundMessage, now: datetime, point: ContactPoint,
-                      children: Sequence[Youth], conversation: Conversation | None) -> InboundResult:
-    """A guardian of 2+ youth, the child not (yet) named: never a guess; ask which child."""
-    message = _store(session, msg, now, county_id=point.county_id, youth_id=None,
-                     guardian_id=point.guardian_id, point_id=point.id)
-    if message.duplicate:
-        return _duplicate(message)
-    result = InboundResult(message.id, False, None, point.guardian_id, None, None, [], None)
-    first = children[0]
-    assert first.id is not None
-    county = _county(session, point.county_id)
-    reading = read(msg.text, sender="guardian", age=None, county=county.name)
-    ctx = ReplyContext(sender="guardian", age=None, youth_county=county.name, channel=msg.channel,
-                       language=first.language.value)
-    decision = decide(reading, ctx, county_policy(county.settings))
-    result.decision = decision
-    was_opted_out = point.opted_out
-    if decision.opt_out:
-        _opt_out(session, point, now)
-    elif decision.resume:
-        _resume(session, point, None, now)
-    if decision.wrong_number:
-        point.wrong_number = True
-        session.add(point)
-
-    n = len(children)
-    if decision.urgent or decision.alert_now:
-        kind, detail = AlertKind.URGENT, f"urgent message from a guardian of {_count(n)} youth; which child is not known"
-    elif decision.opt_out:
-        kind, detail = AlertKind.OPT_OUT, f"a guardian of {_count(n)} youth opted out on {msg.channel.value}"
-    elif decision.wrong_number:
-        kind, detail = AlertKind.WRONG_NUMBER, f"a guardian's {msg.channel.value} address flagged as a wrong number"
-    elif decision.escalate:
-        kind, detail = AlertKind.GUARDIAN_INFO, (f"information from a guardian of {_count(n)} youth; which child is "
-                                                 "not known yet, the guardian was asked")
-    else:
-        kind, detail = None, ""
-    if kind is not None:
-        for child in children:
-            _alert(session, child, message.id, kind, detail, now)
-        result.alerts.append(kind)
-
-    held = any(child.held_by_adviser_id is not None for child in children)
-    day = msg.received_at.astimezone(OSLO).date()
-    adults = all(age_on(child.birth_date, day) >= ADULT_AGE for child in children)
-    ask = kind is AlertKind.GUARDIAN_INFO
-    if ask:
-        choices = _choices(children)
-        stored = {key: child.id for key, child in choices.items()}
-        conversation = conversation or _new_conversation(point, None)
-        already = conversation.question == Question.WHICH_CHILD and conversation.choices == stored
-        if not already:
-            _set_question(conversation, Question.WHICH_CHILD, stored, None, now, message.id)
-            session.add(conversation)
-            text = _which_child_text([child.first_name for child in choices.values()], first.language.value,
-                                     county.name)
-            withheld = _withheld(None, point, held=held, adult_guardian=adults, was_opted_out=was_opted_out)
-            if text is None:
-                result.notes.append("which_child template missing: question not queued")
-            elif withheld:
+        held = any(child.held_by_adviser_id is not None for child in children)
+        day = msg.received_at.astimezone(OSLO).date()
+        adults = all(age_on(child.birth_date, day) >= ADULT_AGE for child in children)
+        if kind is AlertKind.GUARDIAN_INFO:
+            choices = _choices(children)
+            stored = {key: child.id for key, child in choices.items()}
+            conversation = conversation or _new_conversation(point, None)
+            already = conversation.question == Question.WHICH_CHILD and conversation.choices == stored
+            if not already:
+                _set_question(conversation, Question.WHICH_CHILD, stored, None, message.id)
+                rows.save_conversation(connection, conversation, now)
+                text = _which_child_text([child.first_name for child in choices.values()], first.language.value,
+                                         county.name)
+                withheld = _withheld(None, point, held=held, adult_guardian=adults, was_opted_out=was_opted_out)
+                if text is None:
+                    result.notes.append("which_child template missing: question not queued")
+                elif withheld:
+                    result.notes.append(f"answer withheld: {withheld}")
+                else:
+                    result.answer_outbox_id = self.queue(
+                        message.id, first.id, text, audience=Audience.GUARDIAN, template=WHICH_CHILD_TEMPLATE,
+                        language=first.language.value, urgent=False)
+            else:
+                result.notes.append("which child was asked already: not asked again")
+        elif decision.reply is not None:
+            withheld = _withheld(decision, point, held=held, adult_guardian=adults, was_opted_out=was_opted_out)
+            if withheld:
                 result.notes.append(f"answer withheld: {withheld}")
             else:
-                result.answer_outbox_id = _queue(
-                    session, message.id, first.id, point, msg.channel, text, now, audience=Audience.GUARDIAN,
-                    template=WHICH_CHILD_TEMPLATE, language=first.language.value, urgent=False)
-        else:
-            result.notes.append("which child was asked already: not asked again")
-    elif decision.reply is not None:
-        withheld = _withheld(decision, point, held=held, adult_guardian=adults, was_opted_out=was_opted_out)
-        if withheld:
+                result.answer_outbox_id = self.queue(
+                    message.id, first.id, decision.reply, audience=Audience.GUARDIAN,
+                    template=f"reply_{decision.reply_key}" if decision.reply_key else None,
+                    language=reply_language(reading, ctx), urgent=decision.urgent or decision.alert_now)
+        self.finish()
+        log.info("inbound.guardian_of_several", message_id=message.id, children=n,
+                 alerts=[k.value for k in result.alerts], answered=result.answer_outbox_id is not None)
+        return result
+
+    def stranger(self, youth: YouthRow, message: Stored, result: InboundResult) -> InboundResult:
+        """A message from a point flagged as a wrong number: someone else's words. Urgency and opt-out only."""
+        msg, point = self.msg, self.point
+        county = self.county_of(youth)
+        reading = read(msg.text, sender="youth", age=None, county=county.name)
+        ctx = ReplyContext(sender="youth", age=None, youth_county=county.name, channel=msg.channel,
+                           language=youth.language.value)
+        decision = decide(reading, ctx)
+        was_opted_out = point.opted_out
+        kind: AlertKind | None = None
+        reply: str | None = None
+        if decision.urgent or decision.alert_now:
+            kind, detail = AlertKind.URGENT, "urgent message from a number flagged as a wrong number"
+            reply = decision.reply
+        elif decision.opt_out:
+            _opt_out(point, self.now)
+            kind, detail = AlertKind.OPT_OUT, "a number flagged as a wrong number opted out"
+            reply = decision.reply
+        elif set(reading.intents) != {"ack"}:
+            kind, detail = AlertKind.UNREAD, "message from a number flagged as a wrong number; please read it"
+        if kind is not None:
+            self.alert(youth, message.id, kind, detail)
+            result.alerts.append(kind)
+        withheld = _withheld(decision, point, held=youth.held_by_adviser_id is not None, adult_guardian=False,
+                             was_opted_out=was_opted_out)
+        if reply is not None and withheld:
             result.notes.append(f"answer withheld: {withheld}")
-        else:
-            result.answer_outbox_id = _queue(
-                session, message.id, first.id, point, msg.channel, decision.reply, now, audience=Audience.GUARDIAN,
+        elif reply is not None:
+            result.answer_outbox_id = self.queue(
+                message.id, youth.id, reply,
+                audience=Audience.GUARDIAN if point.guardian_id is not None else Audience.YOUTH,
                 template=f"reply_{decision.reply_key}" if decision.reply_key else None,
                 language=reply_language(reading, ctx), urgent=decision.urgent or decision.alert_now)
-    session.flush()
-    log.info("inbound.guardian_of_several", message_id=message.id, children=n,
-             alerts=[k.value for k in result.alerts], answered=result.answer_outbox_id is not None)
-    return result
+        result.notes.append("number flagged as wrong: not read as the owner's words")
+        self.finish()
+        return result
 
 
-def _stranger(session: Session, msg: InboundMessage, now: datetime, point: ContactPoint, youth: Youth,
-              message: Stored, result: InboundResult) -> InboundResult:
-    """A message from a point flagged as a wrong number: someone else's words. Urgency and opt-out only."""
-    assert youth.id is not None
-    county = _county(session, youth.county_id)
-    reading = read(msg.text, sender="youth", age=None, county=county.name)
-    ctx = ReplyContext(sender="youth", age=None, youth_county=county.name, channel=msg.channel,
-                       language=youth.language.value)
-    decision = decide(reading, ctx)
-    was_opted_out = point.opted_out
-    kind: AlertKind | None = None
-    reply: str | None = None
-    if decision.urgent or decision.alert_now:
-        kind, detail = AlertKind.URGENT, "urgent message from a number flagged as a wrong number"
-        reply = decision.reply
-    elif decision.opt_out:
-        _opt_out(session, point, now)
-        kind, detail = AlertKind.OPT_OUT, "a number flagged as a wrong number opted out"
-        reply = decision.reply
-    elif set(reading.intents) != {"ack"}:
-        kind, detail = AlertKind.UNREAD, "message from a number flagged as a wrong number; please read it"
-    if kind is not None:
-        _alert(session, youth, message.id, kind, detail, now)
-        result.alerts.append(kind)
-    withheld = _withheld(decision, point, held=youth.held_by_adviser_id is not None, adult_guardian=False,
-                         was_opted_out=was_opted_out)
-    if reply is not None and withheld:
-        result.notes.append(f"answer withheld: {withheld}")
-    elif reply is not None:
-        result.answer_outbox_id = _queue(
-            session, message.id, youth.id, point, msg.channel, reply, now,
-            audience=Audience.GUARDIAN if point.guardian_id is not None else Audience.YOUTH,
-            template=f"reply_{decision.reply_key}" if decision.reply_key else None,
-            language=reply_language(reading, ctx), urgent=decision.urgent or decision.alert_now)
-    result.notes.append("number flagged as wrong: not read as the owner's words")
-    session.flush()
-    return result
-
-
-def _unknown(session: Session, msg: InboundMessage, now: datetime, county_id: int, *,
-             point: ContactPoint | None = None) -> InboundResult:
+def _unknown(connection: sa.Connection, msg: InboundMessage, now: datetime, county_id: int, *,
+             point: PointRow | None = None) -> InboundResult:
     """An address no usable point has (or a guardian linked to no youth): stored, an adviser reads it."""
-    message = _store(session, msg, now, county_id=county_id, youth_id=None,
+    message = _store(connection, msg, now, county_id=county_id, youth_id=None,
                      guardian_id=point.guardian_id if point else None, point_id=point.id if point else None)
     if message.duplicate:
         return _duplicate(message)
     what = "a guardian linked to no youth" if point is not None else "an unknown address"
-    session.add(Alert(county_id=county_id, youth_id=None, adviser_id=None, message_id=message.id,
-                      kind=AlertKind.UNREAD, urgent=False,
-                      detail=f"{msg.channel.value} message from {what}; no answer was sent", created_at=now))
-    session.flush()
+    rows.raise_alerts(connection, [rows.NewAlert(county_id, None, None, message.id, AlertKind.UNREAD,
+                                                 f"{msg.channel.value} message from {what}; no answer was sent")],
+                      now)
     log.info("inbound.unknown_sender", message_id=message.id, channel=msg.channel.value)
     return InboundResult(message.id, False, None, point.guardian_id if point else None, None, None,
                          [AlertKind.UNREAD], None)
 
 
-def _shared_by_youth(session: Session, msg: InboundMessage, now: datetime,
-                     points: Sequence[ContactPoint]) -> InboundResult:
+def _shared_by_youth(connection: sa.Connection, msg: InboundMessage, now: datetime,
+                     senders: Sequence[rows.Sender]) -> InboundResult:
     """One address on several youth's records: whose message it is cannot be known; an adviser reads it."""
-    first = points[0]
-    message = _store(session, msg, now, county_id=first.county_id, youth_id=None, guardian_id=None,
+    first = senders[0].point
+    message = _store(connection, msg, now, county_id=first.county_id, youth_id=None, guardian_id=None,
                      point_id=None)
     if message.duplicate:
         return _duplicate(message)
-    for point in points:
-        if point.youth_id is None or point.county_id != first.county_id:
-            continue
-        youth = _youth(session, point.youth_id)
-        _alert(session, youth, message.id, AlertKind.UNREAD,
-               f"{msg.channel.value} address shared by {_count(len(points))} youth; whose message it is is not "
-               "known", now)
-    session.flush()
+    detail = (f"{msg.channel.value} address shared by {_count(len(senders))} youth; whose message it is is not "
+              "known")
+    rows.raise_alerts(connection, [
+        rows.NewAlert(s.youth.county_id, s.youth.id, s.youth.adviser_id, message.id, AlertKind.UNREAD, detail)
+        for s in senders if s.youth is not None and s.point.county_id == first.county_id
+    ], now)
     return InboundResult(message.id, False, None, None, None, None, [AlertKind.UNREAD], None,
                          ["address shared by several youth: not attributed, no answer"])
 
@@ -524,38 +525,17 @@ class Stored:
     guardian_id: int | None
 
 
-_MESSAGE: sa.Table = Message.__table__  # type: ignore[attr-defined]
-_OUTBOX: sa.Table = Outbox.__table__  # type: ignore[attr-defined]
-# Built once (statement construction costs more than running one): the values come as parameters.
-_STORE = {
-    name: insert(_MESSAGE).on_conflict_do_nothing(
-        index_elements=[_MESSAGE.c.channel, _MESSAGE.c.provider_account, _MESSAGE.c.provider_id],
-    ).returning(_MESSAGE.c.id)
-    for name, insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))
-}
-_STORED = sa.select(_MESSAGE.c.id, _MESSAGE.c.youth_id, _MESSAGE.c.guardian_id).where(
-    _MESSAGE.c.channel == sa.bindparam("channel"), _MESSAGE.c.provider_account == sa.bindparam("account"),
-    _MESSAGE.c.provider_id == sa.bindparam("provider_id"))
-_QUEUE = sa.insert(_OUTBOX).returning(_OUTBOX.c.id)
-
-
-def _store(session: Session, msg: InboundMessage, now: datetime, *, county_id: int, youth_id: int | None,
-           guardian_id: int | None, point_id: int | None) -> Stored:
+def _store(connection: sa.Connection, msg: InboundMessage, now: datetime, *, county_id: int,
+           youth_id: int | None, guardian_id: int | None, point_id: int | None) -> Stored:
     """Insert the message unless (channel, provider account, provider id) is stored: a provider's retry then finds
     the stored row. One statement (INSERT .. ON CONFLICT DO NOTHING RETURNING); on PostgreSQL a retry racing the
     first delivery waits for its transaction and then finds its row."""
-    values = {
-        "county_id": county_id, "youth_id": youth_id, "guardian_id": guardian_id, "contact_point_id": point_id,
-        "direction": Direction.INBOUND.value, "channel": msg.channel.value, "text": msg.text,
-        "provider_account": msg.account, "provider_id": msg.provider_id,
-        "delivery_status": DeliveryStatus.RECEIVED.value, "received_at": msg.received_at, "created_at": now,
-    }
-    connection = session.connection()
-    new_id = connection.execute(_STORE[connection.dialect.name], values).scalar_one_or_none()
+    new_id = rows.store_message(connection, channel=msg.channel, account=msg.account, provider_id=msg.provider_id,
+                                text=msg.text, received_at=msg.received_at, now=now, county_id=county_id,
+                                youth_id=youth_id, guardian_id=guardian_id, point_id=point_id)
     if new_id is not None:
-        return Stored(int(new_id), False, youth_id, guardian_id)
-    row = connection.execute(_STORED, {"channel": msg.channel.value, "account": msg.account,
-                                       "provider_id": msg.provider_id}).first()
+        return Stored(new_id, False, youth_id, guardian_id)
+    row = rows.stored_message(connection, msg.channel, msg.account, msg.provider_id)
     if row is None:  # pragma: no cover - the conflicting row is committed before DO NOTHING gives way
         raise InboundError("the message conflicted with a stored one that cannot be found; nothing was stored")
     log.info("inbound.duplicate", message_id=row.id, channel=msg.channel.value)
@@ -571,52 +551,7 @@ def _normalise(channel: Channel, address: str) -> str:
     return address.lower() if channel is Channel.EMAIL else address
 
 
-_POINTS = (
-    sa.select(ContactPoint, County, Youth, Adviser, Conversation)
-    .join(County, col(County.id) == col(ContactPoint.county_id))
-    .outerjoin(Youth, col(Youth.id) == col(ContactPoint.youth_id))
-    .outerjoin(Adviser, col(Adviser.id) == col(Youth.adviser_id))
-    .outerjoin(Conversation, col(Conversation.contact_point_id) == col(ContactPoint.id))
-    .where(col(ContactPoint.channel) == sa.bindparam("channel"), col(ContactPoint.address) == sa.bindparam("address"),
-           col(ContactPoint.retired_at).is_(None))
-)
-
-
-def _usable_points(session: Session, channel: Channel, address: str
-                   ) -> tuple[list[ContactPoint], dict[int | None, Conversation]]:
-    """Points with this address that are not retired: a working number before a flagged one, a youth's own
-    before a guardian's, then the oldest; and each point's conversation. One statement: the points' youth,
-    county and adviser are loaded with them (later `session.get`s of them need no statement)."""
-    rows = session.execute(_POINTS, {"channel": channel.value, "address": address}).all()
-    # The identity map holds objects weakly: the rows keep the youth, county and adviser for this transaction.
-    session.info["inbound.loaded"] = rows
-    points = sorted((row[0] for row in rows), key=lambda p: (p.wrong_number, p.youth_id is None, p.id or 0))
-    return points, {row[0].id: row[4] for row in rows if row[4] is not None}
-
-
-def _youth(session: Session, youth_id: int) -> Youth:
-    youth = session.get(Youth, youth_id)
-    if youth is None:  # pragma: no cover - the foreign key makes this impossible
-        raise InboundError(f"youth {youth_id} does not exist")
-    return youth
-
-
-def _county(session: Session, county_id: int) -> County:
-    county = session.get(County, county_id)
-    if county is None:  # pragma: no cover - the foreign key makes this impossible
-        raise InboundError(f"county {county_id} does not exist")
-    return county
-
-
-def _children(session: Session, guardian_id: int) -> list[Youth]:
-    """The youth a guardian guards now; when every link ended, the youth the links still point at. Oldest first."""
-    links = session.exec(select(YouthGuardian).where(col(YouthGuardian.guardian_id) == guardian_id)).all()
-    ids = {link.youth_id for link in links if link.position != ENDED_POSITION} or {link.youth_id for link in links}
-    youths = [_youth(session, youth_id) for youth_id in ids]
-    return sorted(youths, key=lambda y: (y.birth_date, y.id or 0))
-
-
-def _choices(children: Sequence[Youth]) -> dict[str, Youth]:
+def _choices(children: Sequence[YouthRow]) -> dict[str, YouthRow]:
     """The which_child numbering: "1", "2", ... in the children's stable order (oldest first)."""
     return {str(number): child for number, child in enumerate(children, start=1)}
 
@@ -625,50 +560,41 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _new_conversation(point: ContactPoint, youth_id: int | None) -> Conversation:
-    assert point.id is not None
-    return Conversation(county_id=point.county_id, youth_id=youth_id, contact_point_id=point.id)
+def _new_conversation(point: PointRow, youth_id: int | None) -> ConversationRow:
+    return ConversationRow(point.id, point.county_id, youth_id=youth_id)
 
 
-def _set_question(conversation: Conversation, question: Question | None, choices: dict[str, Any],
-                  youth_id: int | None, now: datetime, message_id: int | None) -> None:
+def _set_question(conversation: ConversationRow, question: Question | None, choices: dict[str, Any],
+                  youth_id: int | None, message_id: int | None) -> None:
     conversation.question = question
     conversation.choices = choices
     conversation.youth_id = youth_id
-    conversation.asked_at = now if question is not None else None
     conversation.message_id = message_id
-    conversation.updated_at = now
+    conversation.changed = True
 
 
-def _opt_out(session: Session, point: ContactPoint, now: datetime) -> None:
+def _opt_out(point: PointRow, now: datetime) -> None:
     if not point.opted_out:
         point.opted_out = True
         point.opted_out_at = now
-        session.add(point)
+        point.changed = True
 
 
-def _resume(session: Session, point: ContactPoint, youth_id: int | None, now: datetime) -> None:
+def _flag_wrong(point: PointRow) -> None:
+    point.wrong_number = True
+    point.changed = True
+
+
+def _resume(connection: sa.Connection, point: PointRow, youth_id: int | None, now: datetime) -> None:
     """START: the point takes messages again; the youth's own point also re-activates what the opt-out stopped."""
     point.opted_out = False
     point.opted_out_at = None
-    session.add(point)
-    if youth_id is None:
-        return
-    stopped = session.exec(
-        select(Enrolment).where(col(Enrolment.youth_id) == youth_id,
-                                col(Enrolment.state) == EnrolmentState.STOPPED,
-                                col(Enrolment.stop_reason) == StopReason.OPTED_OUT)
-    ).all()
-    for enrolment in stopped:
-        enrolment.state = EnrolmentState.ACTIVE
-        enrolment.stopped_at = None
-        enrolment.stop_reason = None
-        enrolment.updated_at = now
-        session.add(enrolment)
-    session.flush()
+    point.changed = True
+    if youth_id is not None:
+        rows.resume_enrolments(connection, youth_id, now)
 
 
-def _withheld(decision: Decision | None, point: ContactPoint, *, held: bool, adult_guardian: bool,
+def _withheld(decision: Decision | None, point: PointRow, *, held: bool, adult_guardian: bool,
               was_opted_out: bool) -> str | None:
     """Why an automatic answer must not go, or None. Urgent answers always go (module doc)."""
     if decision is not None and (decision.urgent or decision.alert_now):
@@ -683,26 +609,6 @@ def _withheld(decision: Decision | None, point: ContactPoint, *, held: bool, adu
     if adult_guardian:
         return "guardians of adults are never contacted"
     return None
-
-
-def _queue(session: Session, message_id: int, youth_id: int, point: ContactPoint, channel: Channel, text: str,
-           now: datetime, *, audience: Audience, template: str | None, language: str, urgent: bool) -> int:
-    """Queue the answer to message `message_id` in the outbox (one per message: its idempotency key); its id."""
-    values = {
-        "county_id": point.county_id, "youth_id": youth_id, "guardian_id": point.guardian_id,
-        "contact_point_id": point.id, "enrolment_id": None, "idempotency_key": f"answer:{message_id}",
-        "audience": audience.value, "channel": channel.value, "flow": None, "step": None, "template": template,
-        "language": Language(language).value, "text": text, "urgent": urgent, "due_at": now,
-        "state": OutboxState.PENDING.value, "attempts": 0, "next_attempt_at": now, "created_at": now,
-        "updated_at": now,
-    }
-    return int(session.connection().execute(_QUEUE, values).scalar_one())
-
-
-def _alert(session: Session, youth: Youth, message_id: int, kind: AlertKind, detail: str, now: datetime) -> None:
-    session.add(Alert(county_id=youth.county_id, youth_id=youth.id, adviser_id=youth.adviser_id,
-                      message_id=message_id, kind=kind, urgent=kind is AlertKind.URGENT,
-                      detail=detail[:DETAIL_MAX], created_at=now))
 
 
 def _summary(decision: Decision, old_code: str) -> str:

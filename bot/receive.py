@@ -16,13 +16,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
 from adapters.base import Inbound, StatusReport
 from bot.delivery import record_report
 from bot.inbound import InboundMessage, InboundResult, UnknownSender, handle_inbound
 from bot.log import get_logger
-from storage.db import write_session
+from storage.db import write_connection
 from storage.enums import Channel
 from storage.models import County
 
@@ -42,19 +41,20 @@ class Received:
 ROUTES_FOR = 30.0
 _routes: dict[str, tuple[float, dict[tuple[str, str], int], dict[str, int]]] = {}
 _routes_lock = threading.Lock()
+_COUNTY: sa.Table = County.__table__  # type: ignore[attr-defined]
+_COUNTIES = sa.select(_COUNTY.c.id, _COUNTY.c.name, _COUNTY.c.settings)
 
 
-def _county_routes(session: Session) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+def _county_routes(connection: sa.Connection) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
     """(channel, sender) -> county id, and name -> county id, of this database."""
-    key = str(session.get_bind().engine.url)
+    key = str(connection.engine.url)
     with _routes_lock:
         cached = _routes.get(key)
         if cached is not None and time.monotonic() - cached[0] < ROUTES_FOR:
             return cached[1], cached[2]
     senders: dict[tuple[str, str], int] = {}
     names: dict[str, int] = {}
-    for county_id, name, settings in session.exec(select(County.id, County.name, County.settings)):
-        assert county_id is not None
+    for county_id, name, settings in connection.execute(_COUNTIES):
         names[name] = county_id
         own = (settings or {}).get("senders") or {}
         if isinstance(own, dict):
@@ -70,17 +70,17 @@ def forget_routes() -> None:
         _routes.clear()
 
 
-def sender_county(session: Session, channel: Channel, to: str | None) -> int | None:
+def sender_county(connection: sa.Connection, channel: Channel, to: str | None) -> int | None:
     """The county whose own sender on `channel` is `to`, if one has it."""
     if not to:
         return None
-    return _county_routes(session)[0].get((channel.value, to.strip()))
+    return _county_routes(connection)[0].get((channel.value, to.strip()))
 
 
-def default_county(session: Session, name: str | None) -> int | None:
+def default_county(connection: sa.Connection, name: str | None) -> int | None:
     if not name:
         return None
-    return _county_routes(session)[1].get(name)
+    return _county_routes(connection)[1].get(name)
 
 
 def receive(engine: Engine, inbound: Inbound, now: datetime, *, default_county_name: str | None = None,
@@ -89,11 +89,11 @@ def receive(engine: Engine, inbound: Inbound, now: datetime, *, default_county_n
     `wait=False`: raise storage.db.WriterBusy, having done nothing, when another connection writes to SQLite."""
     message = InboundMessage(channel=inbound.channel, account=inbound.account, provider_id=inbound.provider_id,
                              address=inbound.address, text=inbound.text, received_at=inbound.received_at)
-    with write_session(engine, wait=wait) as session:
-        routed = only_county if only_county is not None else sender_county(session, inbound.channel, inbound.to)
-        fallback = default_county(session, default_county_name)
+    with write_connection(engine, wait=wait) as connection:
+        routed = only_county if only_county is not None else sender_county(connection, inbound.channel, inbound.to)
+        fallback = default_county(connection, default_county_name)
         try:
-            result = handle_inbound(session, message, now=now, county_id=fallback, only_county=routed)
+            result = handle_inbound(connection, message, now=now, county_id=fallback, only_county=routed)
         except UnknownSender:
             log.info("inbound refused", channel=inbound.channel.value, reason="unknown sender, no county")
             return Received(None, "unknown sender and no default county")
@@ -102,13 +102,10 @@ def receive(engine: Engine, inbound: Inbound, now: datetime, *, default_county_n
 
 def report(engine: Engine, status: StatusReport, now: datetime, *, wait: bool = True) -> str:
     """Store and apply one delivery report: "applied", "pending" or "duplicate" (`wait` as in `receive`)."""
-    with write_session(engine, wait=wait) as session:
-        connection = session.connection()
-        outcome = record_report(connection, status, now)
-    return outcome
+    with write_connection(engine, wait=wait) as connection:
+        return record_report(connection, status, now)
 
 
 def county_names(engine: Engine) -> dict[int, str]:
     with engine.connect() as connection:
-        table = County.__table__  # type: ignore[attr-defined]
-        return {row.id: row.name for row in connection.execute(sa.select(table.c.id, table.c.name))}
+        return {row.id: row.name for row in connection.execute(sa.select(_COUNTY.c.id, _COUNTY.c.name))}

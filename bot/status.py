@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
 from bot import codes
@@ -70,38 +72,82 @@ def change_status(
     that is made closes the youth's pending proposals as superseded: they start from a code that is gone.
     The source message must be this youth's (or no one's) in the youth's county; `source_checked`: the caller
     stored it so in this transaction (an inbound message), and it is not read again.
+    The session's objects stay true: the youth gets its new code, loaded proposals that were superseded are
+    expired, and the change is returned as a persistent object (no statement reads it back).
+    """
+    if youth.id is None:
+        raise StatusChangeError("the youth must be stored (flushed) before its status code can change")
+    session.flush()
+    values: dict[str, Any] = {}
+    superseded: list[int] = []
+    change_id = record_change(
+        session.connection(), youth_id=youth.id, county_id=youth.county_id, old_code=youth.status_code,
+        new_code=new_code, actor=actor, applied=applied, evidence=evidence, now=now,
+        source_message_id=source_message_id, source_checked=source_checked, stored=values, superseded=superseded)
+    if applied:
+        # The database already holds these values in this transaction; mark them clean so no second UPDATE runs.
+        set_committed_value(youth, "status_code", values["new_code"])
+        set_committed_value(youth, "updated_at", now)
+    for superseded_id in superseded:
+        loaded = session.identity_map.get(identity_key(StatusChange, superseded_id))
+        if loaded is not None:
+            session.expire(loaded)
+    change = StatusChange(id=change_id, **values)
+    make_transient_to_detached(change)
+    session.add(change)
+    return change
+
+
+def record_change(
+    connection: sa.Connection,
+    *,
+    youth_id: int,
+    county_id: int,
+    old_code: str,
+    new_code: str,
+    actor: str,
+    applied: bool,
+    evidence: dict[str, Any],
+    now: datetime,
+    source_message_id: int | None = None,
+    source_checked: bool = False,
+    stored: dict[str, Any] | None = None,
+    superseded: list[int] | None = None,
+) -> int:
+    """`change_status` on a connection, for a youth the caller read with code `old_code`: the change's id.
+
+    Three statements at most, each built once: the youth's code (guarded on `old_code`: StaleStatus when
+    someone changed it meanwhile), the pending proposals superseded, the change inserted. `stored` receives the
+    change's column values and `superseded` the ids of the proposals it closed, for a caller that keeps objects.
     """
     _require_aware(now, "now")
     code = _valid_code(new_code)
     actor = _valid_actor(actor, "actor")
     kind = actor_kind(actor)
     stored_evidence = _valid_evidence(evidence)
-    if youth.id is None:
-        raise StatusChangeError("the youth must be stored (flushed) before its status code can change")
-    old_code = youth.status_code
     if code == old_code:
-        raise StatusUnchanged(f"youth {youth.id} already has status code {code}; nothing was written")
+        raise StatusUnchanged(f"youth {youth_id} already has status code {code}; nothing was written")
     if source_message_id is not None and not source_checked:
-        _check_source_message(session, youth, source_message_id)
+        _check_source_message(connection, youth_id, county_id, source_message_id)
 
     if applied:
-        _apply(session, youth, old_code, code, now)
-        _supersede_pending(session, youth.id, actor, now)
-    change = StatusChange(
-        county_id=youth.county_id,
-        youth_id=youth.id,
-        old_code=old_code,
-        new_code=code,
-        actor=actor,
-        actor_kind=kind,
-        state=ChangeState.APPLIED if applied else ChangeState.PROPOSED,
-        evidence=stored_evidence,
-        source_message_id=source_message_id,
-        created_at=now,
-    )
-    session.add(change)
-    session.flush()
-    return change
+        result = connection.execute(_APPLY, {"youth": youth_id, "old": old_code, "new": code, "at": now})
+        if result.rowcount != 1:
+            raise StaleStatus(
+                f"youth {youth_id} no longer has status code {old_code} (changed meanwhile); nothing was changed"
+            )
+        closed = connection.execute(_SUPERSEDE, {"youth": youth_id, "keep": -1, "by": actor, "at": now})
+        if superseded is not None:
+            superseded.extend(closed.scalars())
+    values = {
+        "county_id": county_id, "youth_id": youth_id, "old_code": old_code, "new_code": code, "actor": actor,
+        "actor_kind": kind, "state": ChangeState.APPLIED if applied else ChangeState.PROPOSED,
+        "evidence": stored_evidence, "source_message_id": source_message_id, "decided_by": None,
+        "decided_at": None, "created_at": now,
+    }
+    if stored is not None:
+        stored.update(values)
+    return int(connection.execute(_INSERT, values).scalar_one())
 
 
 def confirm_proposal(session: Session, change_id: int, *, adviser: str, now: datetime) -> StatusChange:
@@ -118,6 +164,7 @@ def confirm_proposal(session: Session, change_id: int, *, adviser: str, now: dat
             f"{youth.id} now has {youth.status_code}; reject it and propose again. Nothing was changed"
         )
     _apply(session, youth, change.old_code, change.new_code, now)
+    assert change.id is not None
     _supersede_pending(session, change.youth_id, adviser, now, keep=change.id)
     change.state = ChangeState.CONFIRMED
     change.decided_by = adviser
@@ -147,7 +194,9 @@ _SUPERSEDE = (
            _CHANGE_TABLE.c.id != sa.bindparam("keep"))
     .values(state=ChangeState.SUPERSEDED.value, decided_by=sa.bindparam("by"),
             decided_at=sa.bindparam("at", type_=_CHANGE_TABLE.c.decided_at.type))
+    .returning(_CHANGE_TABLE.c.id)
 )
+_INSERT = sa.insert(_CHANGE_TABLE).returning(_CHANGE_TABLE.c.id)
 # Guarded on the old code: a youth object read before someone else's change must not overwrite it.
 _APPLY = (
     sa.update(_YOUTH_TABLE)
@@ -158,9 +207,12 @@ _SOURCE = sa.select(_MESSAGE_TABLE.c.county_id, _MESSAGE_TABLE.c.youth_id).where
     _MESSAGE_TABLE.c.id == sa.bindparam("message"))
 
 
-def _supersede_pending(session: Session, youth_id: int, actor: str, now: datetime, keep: int | None = None) -> None:
-    session.execute(_SUPERSEDE, {"youth": youth_id, "keep": -1 if keep is None else keep, "by": actor, "at": now},
-                    execution_options={"synchronize_session": "fetch"})
+def _supersede_pending(session: Session, youth_id: int, actor: str, now: datetime, keep: int) -> None:
+    closed = session.connection().execute(_SUPERSEDE, {"youth": youth_id, "keep": keep, "by": actor, "at": now})
+    for change_id in closed.scalars():
+        loaded = session.identity_map.get(identity_key(StatusChange, change_id))
+        if loaded is not None:
+            session.expire(loaded)
 
 
 def _pending(session: Session, change_id: int) -> StatusChange:
@@ -227,9 +279,9 @@ def _valid_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
-def _check_source_message(session: Session, youth: Youth, message_id: int) -> None:
-    message = session.connection().execute(_SOURCE, {"message": message_id}).first()
+def _check_source_message(connection: sa.Connection, youth_id: int, county_id: int, message_id: int) -> None:
+    message = connection.execute(_SOURCE, {"message": message_id}).first()
     if message is None:
         raise StatusChangeError(f"source message {message_id} does not exist")
-    if message.county_id != youth.county_id or (message.youth_id is not None and message.youth_id != youth.id):
-        raise StatusChangeError(f"source message {message_id} belongs to another youth than youth {youth.id}")
+    if message.county_id != county_id or (message.youth_id is not None and message.youth_id != youth_id):
+        raise StatusChangeError(f"source message {message_id} belongs to another youth than youth {youth_id}")

@@ -332,7 +332,19 @@ def write_session(engine: Engine, *, wait: bool = True) -> Iterator[Session]:
 
     `wait=False` (SQLite): when another connection holds the write lock, raise WriterBusy at the first
     statement instead of waiting up to the busy timeout; on PostgreSQL it changes nothing."""
-    bind = engine.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE", _SQLITE_NOWAIT_OPTION: not wait}) \
-        if engine.dialect.name == "sqlite" else engine
-    with session_scope(bind) as session:
+    with session_scope(_writer(engine, wait)) as session:
         yield session
+
+
+@contextmanager
+def write_connection(engine: Engine, *, wait: bool = True) -> Iterator[sa.Connection]:
+    """write_session for Core statements: a connection in a write transaction, committed when the block ends
+    and rolled back when it raises (no Session and its bookkeeping: the inbound webhook's path)."""
+    with _writer(engine, wait).begin() as connection:
+        yield connection
+
+
+def _writer(engine: Engine, wait: bool) -> Engine:
+    if engine.dialect.name != "sqlite":
+        return engine
+    return engine.execution_options(**{_SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE", _SQLITE_NOWAIT_OPTION: not wait})

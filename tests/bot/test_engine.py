@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from bot.engine import plan_tick, turns_18_on
 from bot.enrolments import stop_enrolments
@@ -95,12 +95,19 @@ def test_stopping_an_enrolment_cancels_what_it_planned(engine: Engine) -> None:
     imported(engine, now)
     plan_tick(engine, now, public_url=URL)
     with Session(engine) as session:
-        stopped = [(e.flow, e.state, e.stop_reason) for e in stop_enrolments(
-            session, youth_id(engine, "2"), StopReason.CONTACT_ESTABLISHED, now, flows=["first-contact"])]
+        loaded = list(session.exec(select(Enrolment).where(Enrolment.youth_id == youth_id(engine, "2"))))
+        stopped_ids = stop_enrolments(session, youth_id(engine, "2"), StopReason.CONTACT_ESTABLISHED, now,
+                                      flows=["first-contact"])
+        # The session's own objects are updated with the database, without a statement reading them again.
+        stopped = [(e.flow, e.state, e.stop_reason) for e in loaded if e.id in stopped_ids]
+        assert all(e.state is EnrolmentState.ACTIVE for e in loaded if e.id not in stopped_ids)
         session.commit()
         states = {r.state for r in session.exec(select(Outbox).where(Outbox.youth_id == youth_id(engine, "2")))}
+        stored = {(e.flow, e.state, e.stop_reason)
+                  for e in session.exec(select(Enrolment).where(col(Enrolment.id).in_(stopped_ids)))}
     assert stopped == [
         ("first-contact", EnrolmentState.STOPPED, StopReason.CONTACT_ESTABLISHED)]
+    assert stored == set(stopped)
     assert states == {OutboxState.CANCELLED}
     # A stopped enrolment is not started again.
     plan_tick(engine, now + timedelta(days=3), public_url=URL)

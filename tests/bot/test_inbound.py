@@ -307,14 +307,40 @@ def test_ok_gets_one_follow_up_question_and_a_second_ok_none(session: Session, w
     assert _conversation(session, world.sara_sms).question is Question.WHAT_DOING
 
 
-def test_stale_code_is_noted_not_raised(session: Session, world: World) -> None:
+def test_the_code_is_read_from_the_database_not_from_a_stale_object(session: Session, world: World) -> None:
     session.get(Youth, world.sara.id)  # loaded: the session's copy will be stale
     session.execute(sa.update(Youth.__table__).where(Youth.__table__.c.id == world.sara.id)  # type: ignore[attr-defined]
                     .values(status_code="OTEV"))
-    msg = InboundMessage(Channel.SMS, "", "SM-stale", SARA_SMS, "ja det er meg", NOW)
-    result = handle_inbound(session, msg, now=NOW)
+    result = handle_inbound(session, InboundMessage(Channel.SMS, "", "SM-fresh", SARA_SMS, "ja det er meg", NOW),
+                            now=NOW)
+    # The youth is known to be in an activity (OTEV): "it is me" establishes contact and changes no code.
+    assert result.decision is not None and result.decision.contact_established
+    assert result.status_change_id is None and result.notes == []
+
+
+def test_a_code_changed_meanwhile_is_noted_not_raised(session: Session, world: World) -> None:
+    """Another transaction changes the code between the read and the guarded UPDATE (PostgreSQL's read committed):
+    the change is not made, the answer still goes."""
+    from bot import status
+
+    def meanwhile(connection: sa.Connection, statement: object, *args: object) -> None:
+        if statement is status._APPLY:
+            connection.execute(sa.update(Youth.__table__)  # type: ignore[attr-defined]
+                               .where(Youth.__table__.c.id == world.sara.id).values(status_code="OTEV"))  # type: ignore[attr-defined]
+
+    connection = session.connection()
+    sa.event.listen(connection, "before_execute", meanwhile)
+    try:
+        result = handle_inbound(session, InboundMessage(Channel.SMS, "", "SM-stale", SARA_SMS, "ja det er meg", NOW),
+                                now=NOW)
+    finally:
+        sa.event.remove(connection, "before_execute", meanwhile)
+    assert result.decision is not None and result.decision.status_code is not None and result.decision.applied
     assert result.status_change_id is None and any("StaleStatus" in note for note in result.notes)
     assert result.answer_outbox_id is not None
+    session.commit()
+    assert _changes(session, world.sara) == []
+    assert session.get(Youth, world.sara.id).status_code == "OTEV"  # type: ignore[union-attr]
 
 
 # --------------------------------------------------------------------------------------- opt-out and resume
