@@ -310,6 +310,32 @@ def test_a_change_that_is_made_supersedes_pending_proposals(session: Session, en
             ChangeState.SUPERSEDED, False, "adviser:3", LATER)
 
 
+def test_the_sessions_objects_stay_true_without_reading_them_again(session: Session, engine: Engine) -> None:
+    youth = _youth(session)
+    proposal = change_status(session, youth, "OTLL", actor="bot", applied=False, evidence={"rule": "r"}, now=NOW)
+    statements: list[str] = []
+
+    def seen(*args: Any) -> None:
+        statements.append(args[2])
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        change = change_status(session, youth, "OTOV", actor="adviser:3", applied=True, evidence={"rule": "s"},
+                               now=LATER)
+        made = (youth.status_code, change.id is not None, change.state, change.old_code, change.evidence)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert made == ("OTOV", True, ChangeState.APPLIED, "OTUK", {"rule": "s"})
+    assert not any(sql.lstrip().upper().startswith("SELECT") for sql in statements), statements
+    assert change in session and change not in session.new and change not in session.dirty
+    assert proposal.state is ChangeState.SUPERSEDED  # expired, read again on access
+    session.commit()
+    with Session(engine) as fresh:
+        stored = fresh.get(StatusChange, change.id)
+        assert stored is not None and (stored.new_code, stored.state, stored.actor) == (
+            "OTOV", ChangeState.APPLIED, "adviser:3")
+
+
 def test_proposal_whose_old_code_no_longer_holds_cannot_be_confirmed(session: Session, engine: Engine) -> None:
     youth = _youth(session)
     proposal = change_status(session, youth, "OTLL", actor="bot", applied=False, evidence={}, now=NOW)

@@ -19,6 +19,7 @@ from storage.db import (
     open_database,
     resolve_url,
     session_scope,
+    write_connection,
     write_session,
 )
 from storage.models import County
@@ -136,6 +137,16 @@ def test_sqlite_savepoints_are_real(engine: Engine) -> None:
         assert sorted(c.name for c in fresh.exec(select(County)).all()) == ["Agder", "Rogaland"]
 
 
+def test_a_write_connection_commits_at_the_end_and_rolls_back_on_error(engine: Engine) -> None:
+    with write_connection(engine) as connection:
+        connection.execute(sa.insert(County).values(name="Agder"))
+    with pytest.raises(RuntimeError, match="boom"), write_connection(engine, wait=False) as connection:
+        connection.execute(sa.insert(County).values(name="Rogaland"))
+        raise RuntimeError("boom")
+    with Session(engine) as fresh:
+        assert [c.name for c in fresh.exec(select(County)).all()] == ["Agder"]
+
+
 def test_a_writer_that_will_not_wait_writes_when_nobody_else_does(engine: Engine) -> None:
     with write_session(engine, wait=False) as session:
         session.add(County(name="Agder"))
@@ -153,6 +164,8 @@ def test_a_writer_that_will_not_wait_is_told_at_once_and_the_connection_waits_ag
     with pytest.raises(WriterBusy), write_session(engine, wait=False) as session:
         session.add(County(name="Rogaland"))
         session.flush()
+    with pytest.raises(WriterBusy), write_connection(engine, wait=False) as connection:
+        pytest.fail("a write connection that will not wait began while another writer held the lock")
     holder.commit()
     holder.close()
     idle = [engine.connect() for _ in range(engine.pool.checkedin())]  # type: ignore[attr-defined]
