@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from adapters.base import Inbound
 from bot.links import LinkError, LinkSigner, Purpose
 from bot.log import get_logger
-from bot.receive import receive
+from bot.receive import Received, receive
 from flows.templates import LANGUAGES, render
 from storage.db import session_scope, write_session
 from storage.enums import Channel
@@ -120,8 +120,12 @@ class TelegramRecords:
     """The Telegram hooks over our database (see adapters.telegram.TelegramHooks)."""
 
     def __init__(self, engine: Engine, links: LinkSigner, clock: Callable[[], datetime], *,
-                 default_county: str | None = None, on_inbound: Callable[[], object] | None = None) -> None:
+                 default_county: str | None = None, on_inbound: Callable[[], object] | None = None,
+                 write: Callable[..., Received] | None = None) -> None:
         self.engine = engine
+        # How an inbound message is written: the web app passes Services.write (its inbound gate, shared with
+        # the Twilio webhooks and the web chat); alone, directly.
+        self.write = write
         self.links = links
         self.clock = clock
         self.default_county = default_county
@@ -152,7 +156,10 @@ class TelegramRecords:
         return render("reply_resume", point)
 
     def receive(self, inbound: Inbound) -> None:
-        receive(self.engine, inbound, self.clock(), default_county_name=self.default_county)
+        if self.write is not None:
+            self.write(receive, self.engine, inbound, self.clock(), default_county_name=self.default_county)
+        else:
+            receive(self.engine, inbound, self.clock(), default_county_name=self.default_county)
         if self.on_inbound is not None:
             self.on_inbound()
 

@@ -115,7 +115,7 @@ def create_app(engine: Engine, *, scheduler: bool = True, services: Services | N
     svc = services or build_services(engine, get_settings())
     if svc.telegram is not None and svc.telegram.hooks is None:
         svc.telegram.hooks = TelegramRecords(engine, svc.links, svc.clock,
-                                             default_county=svc.settings.default_county)
+                                             default_county=svc.settings.default_county, write=svc.write)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

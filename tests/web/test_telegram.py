@@ -3,6 +3,8 @@ into our webhook; chats bound by a one-time deep link only."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -122,6 +124,29 @@ def test_a_bound_chats_message_is_read_once_even_when_telegram_retries(telegram_
     assert messages[0].provider_id == f"{CHAT}:{update['message']['message_id']}"
     assert change.new_code == "OTEV" or change.new_code.startswith("OT")
     assert change.source_message_id == messages[0].id
+
+
+def test_a_chats_message_is_written_through_the_same_gate_as_the_other_webhooks(telegram_stack: Stack) -> None:
+    engine, gate = telegram_stack.services.engine, telegram_stack.services.inbound_gate
+    bind(telegram_stack)
+    update = peer(telegram_stack).make_update(chat_id=CHAT, text="går på skolen")
+    held = [gate.acquire(blocking=False) for _ in range(4)]  # SQLite's gate has one place, PostgreSQL's four
+    try:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            posted = pool.submit(peer(telegram_stack).post_update, url(telegram_stack), update, secret=TELEGRAM_SECRET)
+            time.sleep(0.5)
+            assert not posted.done() and count(engine, Message, col(Message.channel) == Channel.TELEGRAM) == 0
+            for taken in held:
+                if taken:
+                    gate.release()
+            held = []
+            assert posted.result(timeout=30)[0] == 200
+    finally:
+        for taken in held:
+            if taken:
+                gate.release()
+    assert count(engine, Message, col(Message.channel) == Channel.TELEGRAM,
+                 col(Message.direction) == Direction.INBOUND) == 1
 
 
 def test_stop_and_start(telegram_stack: Stack) -> None:
