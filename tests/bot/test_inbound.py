@@ -622,3 +622,37 @@ def test_channel_given_as_text_is_read_as_the_channel(session: Session, world: W
     msg = InboundMessage("sms", "", "SM-text-channel", SARA_SMS, "jobber på Rema", NOW)  # type: ignore[arg-type]
     assert msg.channel is Channel.SMS
     assert handle_inbound(session, msg, now=NOW).youth_id == world.sara.id
+
+
+def test_two_messages_from_one_point_at_once_both_remember_the_question(session: Session, world: World,
+                                                                        engine: sa.Engine) -> None:
+    """Both transactions read "no conversation yet" before either writes one (PostgreSQL's read committed):
+    the conversation is one upsert, so the second neither fails nor makes a second row."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's one writer (BEGIN IMMEDIATE) runs the two one after the other")
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from bot import inbound_db
+    from storage.db import write_connection
+
+    both_read = Barrier(2, timeout=10)
+
+    def meet(connection: sa.Connection, statement: object, *args: object) -> None:
+        if statement in inbound_db._SAVE_CONVERSATION.values():
+            both_read.wait()
+
+    def handle(pid: str) -> InboundResult:
+        with write_connection(engine) as connection:
+            return handle_inbound(connection, InboundMessage(Channel.SMS, "", pid, SARA_SMS, "ok", NOW), now=NOW)
+
+    sa.event.listen(engine, "before_execute", meet)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(handle, ["SM-race-1", "SM-race-2"]))
+    finally:
+        sa.event.remove(engine, "before_execute", meet)
+    assert [r.duplicate for r in results] == [False, False]
+    conversations = session.exec(select(Conversation).where(col(Conversation.contact_point_id) == world.sara_sms.id)).all()
+    assert [c.question for c in conversations] == [Question.WHAT_DOING]
+    assert conversations[0].message_id in {r.message_id for r in results}
