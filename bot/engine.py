@@ -264,7 +264,7 @@ def _write(session: Session, plans: list[tuple[int, Plan]], now: datetime, stats
         stats.ended = len(ends)
 
     messages: list[dict[str, Any]] = []
-    questions: list[tuple[int, int, Any, datetime]] = []
+    questions: list[tuple[int, int, int | None, Any, datetime]] = []
     for county_id, p in plans:
         for m in p.messages:
             enrolment_id = m.enrolment_id or enrolment_ids[(m.youth_id, m.flow, m.cycle)]
@@ -277,7 +277,8 @@ def _write(session: Session, plans: list[tuple[int, Plan]], now: datetime, stats
                 "updated_at": now,
             })
             if m.asks is not None:
-                questions.append((county_id, m.contact_point_id, m.asks, m.due_at))
+                own = m.youth_id if m.audience is Audience.YOUTH else None  # a guardian's point has no youth
+                questions.append((county_id, m.contact_point_id, own, m.asks, m.due_at))
     stats.messages = _insert_ignoring_duplicates(session, Outbox, messages)
 
     advisers = _advisers(session, [a.youth_id for _, p in plans for a in p.alerts])
@@ -296,27 +297,25 @@ def _advisers(session: Session, youth_ids: list[int]) -> dict[int, int | None]:
     return {youth_id: adviser_id for youth_id, adviser_id in rows}
 
 
-def _ask(session: Session, questions: list[tuple[int, int, Any, datetime]], now: datetime) -> None:
-    """The conversation on each point now waits for the answer to the question its message asks."""
+def _ask(session: Session, questions: list[tuple[int, int, int | None, Any, datetime]], now: datetime) -> None:
+    """The conversation on each point now waits for the answer to the question its message asks: one upsert per
+    point (county, point, the point's own youth or None for a guardian's, question, asked at)."""
     if not questions:
         return
-    table = Conversation.__table__  # type: ignore[attr-defined]
-    points = [q[1] for q in questions]
-    existing = {point_id for (point_id,) in session.execute(
-        sa.select(table.c.contact_point_id).where(table.c.contact_point_id.in_(points)))}
-    youth_of: dict[int, int | None] = dict(session.execute(
-        sa.select(ContactPoint.id, ContactPoint.youth_id)  # type: ignore[call-overload]
-        .where(col(ContactPoint.id).in_(points))).all())
-    latest = {point_id: (county_id, question, asked_at) for county_id, point_id, question, asked_at in questions}
-    inserts = [{"county_id": county_id, "youth_id": youth_of.get(point_id), "contact_point_id": point_id,
-                "question": question, "choices": {}, "asked_at": asked_at, "updated_at": now}
-               for point_id, (county_id, question, asked_at) in latest.items() if point_id not in existing]
-    updates = [{"point": point_id, "q": question, "c": {}, "at": asked_at, "now": now}
-               for point_id, (_, question, asked_at) in latest.items() if point_id in existing]
-    if inserts:
-        session.execute(sa.insert(table), inserts)
-    if updates:
-        session.execute(sa.update(table).where(table.c.contact_point_id == sa.bindparam("point"))
-                        .values(question=sa.bindparam("q"), choices=sa.bindparam("c", type_=sa.JSON),
-                                asked_at=sa.bindparam("at", type_=table.c.asked_at.type),
-                                updated_at=sa.bindparam("now", type_=table.c.updated_at.type)), updates)
+    latest = {point_id: (county_id, youth_id, question, asked_at)
+              for county_id, point_id, youth_id, question, asked_at in questions}
+    session.connection().execute(_ASK[session.get_bind().dialect.name], [
+        {"county_id": county_id, "youth_id": youth_id, "contact_point_id": point_id, "question": question,
+         "choices": {}, "asked_at": asked_at, "message_id": None, "updated_at": now}
+        for point_id, (county_id, youth_id, question, asked_at) in latest.items()])
+
+
+_CONVERSATION: sa.Table = Conversation.__table__  # type: ignore[attr-defined]
+# An existing conversation keeps its youth and message; the question, its choices and time are the new ones.
+_ASK = {
+    name: (stmt := insert(_CONVERSATION)).on_conflict_do_update(
+        index_elements=[_CONVERSATION.c.contact_point_id],
+        set_={column: getattr(stmt.excluded, column) for column in ("question", "choices", "asked_at", "updated_at")},
+    )
+    for name, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+}
