@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.age import ADULT_AGE, target_group_end
+from bot.inbound_db import conversation_upsert
 from bot.links import LinkSigner, Purpose
 from bot.log import get_logger
 from flows.calendar import CalendarData, CalendarError, SendingWindow, load_calendar, with_county_rules
@@ -38,7 +39,6 @@ from storage.models import (
     Adviser,
     Alert,
     ContactPoint,
-    Conversation,
     County,
     Enrolment,
     Outbox,
@@ -310,12 +310,5 @@ def _ask(session: Session, questions: list[tuple[int, int, int | None, Any, date
         for point_id, (county_id, youth_id, question, asked_at) in latest.items()])
 
 
-_CONVERSATION: sa.Table = Conversation.__table__  # type: ignore[attr-defined]
 # An existing conversation keeps its youth and message; the question, its choices and time are the new ones.
-_ASK = {
-    name: (stmt := insert(_CONVERSATION)).on_conflict_do_update(
-        index_elements=[_CONVERSATION.c.contact_point_id],
-        set_={column: getattr(stmt.excluded, column) for column in ("question", "choices", "asked_at", "updated_at")},
-    )
-    for name, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
-}
+_ASK = conversation_upsert(("question", "choices", "asked_at", "updated_at"))

@@ -222,15 +222,21 @@ _RESUME = sa.update(ENROLMENT).where(
     ENROLMENT.c.stop_reason == StopReason.OPTED_OUT.value,
 ).values(state=EnrolmentState.ACTIVE.value, stopped_at=None, stop_reason=None,
          updated_at=sa.bindparam("at", type_=ENROLMENT.c.updated_at.type))
-_CONVERSATION_SET = ("youth_id", "question", "choices", "asked_at", "message_id", "updated_at")
-# One statement whether or not the point has a conversation yet; two messages on one point cannot both insert.
-_SAVE_CONVERSATION = {
-    name: (stmt := insert(CONVERSATION)).on_conflict_do_update(
-        index_elements=[CONVERSATION.c.contact_point_id],
-        set_={column: getattr(stmt.excluded, column) for column in _CONVERSATION_SET},
-    )
-    for name, insert in _INSERTS
-}
+
+
+def conversation_upsert(columns: tuple[str, ...]) -> dict[str, sa.Insert]:
+    """Per dialect: INSERT a point's conversation, or when the point has one, set these `columns` of it. One
+    statement whether or not the conversation exists, so two writers on one point cannot both insert it."""
+    return {
+        name: (stmt := insert(CONVERSATION)).on_conflict_do_update(
+            index_elements=[CONVERSATION.c.contact_point_id],
+            set_={column: getattr(stmt.excluded, column) for column in columns},
+        )
+        for name, insert in _INSERTS
+    }
+
+
+_SAVE_CONVERSATION = conversation_upsert(("youth_id", "question", "choices", "asked_at", "message_id", "updated_at"))
 
 
 def store_message(connection: sa.Connection, *, channel: Channel, account: str, provider_id: str, text: str,
