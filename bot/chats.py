@@ -116,6 +116,10 @@ def language_of(code: str | None, default: str = "nb") -> str:
     return "en" if code.startswith("en") else default
 
 
+def _call(function: Callable[..., Received], *args: object, **kwargs: object) -> Received:
+    return function(*args, **kwargs)
+
+
 class TelegramRecords:
     """The Telegram hooks over our database (see adapters.telegram.TelegramHooks)."""
 
@@ -125,7 +129,7 @@ class TelegramRecords:
         self.engine = engine
         # How an inbound message is written: the web app passes Services.write (its inbound gate, shared with
         # the Twilio webhooks and the web chat); alone, directly.
-        self.write = write
+        self.write: Callable[..., Received] = write or _call
         self.links = links
         self.clock = clock
         self.default_county = default_county
@@ -156,10 +160,7 @@ class TelegramRecords:
         return render("reply_resume", point)
 
     def receive(self, inbound: Inbound) -> None:
-        if self.write is not None:
-            self.write(receive, self.engine, inbound, self.clock(), default_county_name=self.default_county)
-        else:
-            receive(self.engine, inbound, self.clock(), default_county_name=self.default_county)
+        self.write(receive, self.engine, inbound, self.clock(), default_county_name=self.default_county)
         if self.on_inbound is not None:
             self.on_inbound()
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
+from storage.db import connection_of
 from storage.enums import EnrolmentState, OutboxState, StopReason
 from storage.models import Enrolment, Outbox
 
@@ -41,7 +42,7 @@ def stop_enrolments(db: Session | sa.Connection, youth_id: int, reason: StopReas
     One UPDATE .. RETURNING in the caller's transaction (never committed), on a session or a connection;
     enrolments a session has loaded are updated too. Returns the ids of the enrolments stopped.
     """
-    connection = db.connection() if isinstance(db, Session) else db
+    connection = connection_of(db)
     params: dict[str, object] = {"youth": youth_id, "stop_as": reason, "at": now}
     if flows is not None:
         params["flows"] = list(flows)
@@ -63,6 +64,6 @@ def cancel_planned(db: Session | sa.Connection, enrolment_ids: list[int], why: s
     """Cancel the pending outbox rows of these enrolments (claimed rows are the dispatcher's); how many."""
     if not enrolment_ids:
         return 0
-    connection = db.connection() if isinstance(db, Session) else db
+    connection = connection_of(db)
     result = connection.execute(_CANCEL, {"enrolments": enrolment_ids, "why": why[:400], "at": now})
     return int(result.rowcount or 0)

@@ -51,6 +51,7 @@ from bot.policy import CountyPolicy, Decision, ReplyContext, decide, reply_langu
 from bot.status import StaleStatus, StatusUnchanged, record_change
 from bot.understand import read
 from flows.templates import TemplateError, render
+from storage.db import connection_of
 from storage.enums import AlertKind, Audience, ChangeState, Channel, Question, StopReason
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -144,11 +145,7 @@ def handle_inbound(db: Session | sa.Connection, msg: InboundMessage, *, now: dat
     so only that county's contact points can be its sender (and an unknown sender is stored there).
     """
     _require_aware(now, "now")
-    if isinstance(db, Session):
-        db.flush()
-        connection = db.connection()
-    else:
-        connection = db
+    connection = connection_of(db)
     address = _normalise(msg.channel, msg.address)
     senders = rows.usable_points(connection, msg.channel, address)
     if only_county is not None:
@@ -284,7 +281,7 @@ class _Path:
                 result.status_change_id = record_change(
                     connection, youth_id=youth.id, county_id=youth.county_id, old_code=old_code,
                     new_code=decision.status_code, actor=ACTOR, applied=decision.applied, evidence=evidence,
-                    now=now, source_message_id=source_id, source_checked=source_id == message.id)
+                    now=now, source_message_id=source_id, source_checked=source_id == message.id).id
             except (StaleStatus, StatusUnchanged) as exc:
                 result.notes.append(f"status change {old_code} -> {decision.status_code} not made: "
                                     f"{type(exc).__name__}")

@@ -99,7 +99,7 @@ class CountyRow:
 
 @dataclass(slots=True)
 class ConversationRow:
-    """The point's conversation (id None: not stored yet); `save_conversation` writes it."""
+    """The point's conversation as read (or a new one); `save_conversation` writes it, inserted or updated."""
 
     contact_point_id: int
     county_id: int
@@ -107,7 +107,6 @@ class ConversationRow:
     question: Question | None = None
     choices: dict[str, Any] = field(default_factory=dict)
     message_id: int | None = None
-    id: int | None = None
     changed: bool = False
 
 
@@ -141,7 +140,6 @@ _POINTS = (
 )
 _POINT_WIDTH, _YOUTH_WIDTH = 7, len(_YOUTH_COLUMNS)
 _YOUTH = sa.select(*_YOUTH_COLUMNS).select_from(YOUTH).outerjoin(ADVISER, ADVISER.c.id == YOUTH.c.adviser_id)
-_YOUTH_BY_ID = _YOUTH.where(YOUTH.c.id == sa.bindparam("youth"))
 _CHILDREN = _YOUTH.add_columns(LINK.c.position).join(LINK, LINK.c.youth_id == YOUTH.c.id).where(
     LINK.c.guardian_id == sa.bindparam("guardian"))
 _COUNTY = sa.select(COUNTY.c.id, COUNTY.c.name, COUNTY.c.settings).where(COUNTY.c.id == sa.bindparam("county"))
@@ -165,17 +163,10 @@ def usable_points(connection: sa.Connection, channel: Channel, address: str) -> 
         talk = rest[_YOUTH_WIDTH:]
         conversation = None if talk[0] is None else ConversationRow(
             point.id, point.county_id, youth_id=talk[1], question=talk[2], choices=talk[3] or {},
-            message_id=talk[4], id=talk[0])
+            message_id=talk[4])
         senders.append(Sender(point, county, youth, conversation))
     senders.sort(key=lambda s: (s.point.wrong_number, s.point.youth_id is None, s.point.id))
     return senders
-
-
-def youth(connection: sa.Connection, youth_id: int) -> YouthRow:
-    row = connection.execute(_YOUTH_BY_ID, {"youth": youth_id}).first()
-    if row is None:  # pragma: no cover - the foreign key makes this impossible
-        raise LookupError(f"youth {youth_id} does not exist")
-    return _youth(row)
 
 
 def children(connection: sa.Connection, guardian_id: int, ended: int) -> list[YouthRow]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import Session
 
 from bot import codes
+from storage.db import connection_of
 from storage.enums import ActorKind, ChangeState
 from storage.models import Message, StatusChange, Youth
 
@@ -77,25 +79,26 @@ def change_status(
     """
     if youth.id is None:
         raise StatusChangeError("the youth must be stored (flushed) before its status code can change")
-    session.flush()
-    values: dict[str, Any] = {}
-    superseded: list[int] = []
-    change_id = record_change(
-        session.connection(), youth_id=youth.id, county_id=youth.county_id, old_code=youth.status_code,
+    recorded = record_change(
+        connection_of(session), youth_id=youth.id, county_id=youth.county_id, old_code=youth.status_code,
         new_code=new_code, actor=actor, applied=applied, evidence=evidence, now=now,
-        source_message_id=source_message_id, source_checked=source_checked, stored=values, superseded=superseded)
+        source_message_id=source_message_id, source_checked=source_checked)
     if applied:
-        # The database already holds these values in this transaction; mark them clean so no second UPDATE runs.
-        set_committed_value(youth, "status_code", values["new_code"])
-        set_committed_value(youth, "updated_at", now)
-    for superseded_id in superseded:
-        loaded = session.identity_map.get(identity_key(StatusChange, superseded_id))
-        if loaded is not None:
-            session.expire(loaded)
-    change = StatusChange(id=change_id, **values)
+        _youth_now_has(youth, recorded.values["new_code"], now)
+    _expire_changes(session, recorded.superseded)
+    change = StatusChange(id=recorded.id, **recorded.values)
     make_transient_to_detached(change)
     session.add(change)
     return change
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedChange:
+    """A change `record_change` wrote: its id, its column values, and the proposals it superseded."""
+
+    id: int
+    values: dict[str, Any]
+    superseded: list[int]
 
 
 def record_change(
@@ -111,14 +114,11 @@ def record_change(
     now: datetime,
     source_message_id: int | None = None,
     source_checked: bool = False,
-    stored: dict[str, Any] | None = None,
-    superseded: list[int] | None = None,
-) -> int:
-    """`change_status` on a connection, for a youth the caller read with code `old_code`: the change's id.
+) -> RecordedChange:
+    """`change_status` on a connection, for a youth the caller read with code `old_code`.
 
     Three statements at most, each built once: the youth's code (guarded on `old_code`: StaleStatus when
-    someone changed it meanwhile), the pending proposals superseded, the change inserted. `stored` receives the
-    change's column values and `superseded` the ids of the proposals it closed, for a caller that keeps objects.
+    someone changed it meanwhile), the pending proposals superseded, the change inserted.
     """
     _require_aware(now, "now")
     code = _valid_code(new_code)
@@ -130,24 +130,17 @@ def record_change(
     if source_message_id is not None and not source_checked:
         _check_source_message(connection, youth_id, county_id, source_message_id)
 
+    superseded: list[int] = []
     if applied:
-        result = connection.execute(_APPLY, {"youth": youth_id, "old": old_code, "new": code, "at": now})
-        if result.rowcount != 1:
-            raise StaleStatus(
-                f"youth {youth_id} no longer has status code {old_code} (changed meanwhile); nothing was changed"
-            )
-        closed = connection.execute(_SUPERSEDE, {"youth": youth_id, "keep": -1, "by": actor, "at": now})
-        if superseded is not None:
-            superseded.extend(closed.scalars())
+        _set_code(connection, youth_id, old_code, code, now)
+        superseded = _supersede(connection, youth_id, actor, now, keep=-1)
     values = {
         "county_id": county_id, "youth_id": youth_id, "old_code": old_code, "new_code": code, "actor": actor,
         "actor_kind": kind, "state": ChangeState.APPLIED if applied else ChangeState.PROPOSED,
         "evidence": stored_evidence, "source_message_id": source_message_id, "decided_by": None,
         "decided_at": None, "created_at": now,
     }
-    if stored is not None:
-        stored.update(values)
-    return int(connection.execute(_INSERT, values).scalar_one())
+    return RecordedChange(int(connection.execute(_INSERT, values).scalar_one()), values, superseded)
 
 
 def confirm_proposal(session: Session, change_id: int, *, adviser: str, now: datetime) -> StatusChange:
@@ -165,7 +158,7 @@ def confirm_proposal(session: Session, change_id: int, *, adviser: str, now: dat
         )
     _apply(session, youth, change.old_code, change.new_code, now)
     assert change.id is not None
-    _supersede_pending(session, change.youth_id, adviser, now, keep=change.id)
+    _expire_changes(session, _supersede(connection_of(session), change.youth_id, adviser, now, keep=change.id))
     change.state = ChangeState.CONFIRMED
     change.decided_by = adviser
     change.decided_at = now
@@ -207,9 +200,15 @@ _SOURCE = sa.select(_MESSAGE_TABLE.c.county_id, _MESSAGE_TABLE.c.youth_id).where
     _MESSAGE_TABLE.c.id == sa.bindparam("message"))
 
 
-def _supersede_pending(session: Session, youth_id: int, actor: str, now: datetime, keep: int) -> None:
-    closed = session.connection().execute(_SUPERSEDE, {"youth": youth_id, "keep": keep, "by": actor, "at": now})
-    for change_id in closed.scalars():
+def _supersede(connection: sa.Connection, youth_id: int, actor: str, now: datetime, keep: int) -> list[int]:
+    """Close the youth's pending proposals but `keep`; their ids."""
+    closed = connection.execute(_SUPERSEDE, {"youth": youth_id, "keep": keep, "by": actor, "at": now})
+    return list(closed.scalars())
+
+
+def _expire_changes(session: Session, change_ids: list[int]) -> None:
+    """Changes the session holds that a statement changed behind it are read again on their next use."""
+    for change_id in change_ids:
         loaded = session.identity_map.get(identity_key(StatusChange, change_id))
         if loaded is not None:
             session.expire(loaded)
@@ -232,13 +231,22 @@ def _pending(session: Session, change_id: int) -> StatusChange:
 
 
 def _apply(session: Session, youth: Youth, old_code: str, new_code: str, now: datetime) -> None:
-    result = session.execute(_APPLY, {"youth": youth.id, "old": old_code, "new": new_code, "at": now})
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    assert youth.id is not None
+    _set_code(connection_of(session), youth.id, old_code, new_code, now)
+    _youth_now_has(youth, new_code, now)
+
+
+def _set_code(connection: sa.Connection, youth_id: int, old_code: str, new_code: str, now: datetime) -> None:
+    result = connection.execute(_APPLY, {"youth": youth_id, "old": old_code, "new": new_code, "at": now})
+    if result.rowcount != 1:
         raise StaleStatus(
-            f"youth {youth.id} no longer has status code {old_code} (changed meanwhile); nothing was changed"
+            f"youth {youth_id} no longer has status code {old_code} (changed meanwhile); nothing was changed"
         )
+
+
+def _youth_now_has(youth: Youth, code: str, now: datetime) -> None:
     # The database already holds these values in this transaction; mark them clean so no second UPDATE runs.
-    set_committed_value(youth, "status_code", new_code)
+    set_committed_value(youth, "status_code", code)
     set_committed_value(youth, "updated_at", now)
 
 

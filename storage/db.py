@@ -344,6 +344,15 @@ def write_connection(engine: Engine, *, wait: bool = True) -> Iterator[sa.Connec
         yield connection
 
 
+def connection_of(db: Session | sa.Connection) -> sa.Connection:
+    """The connection to run Core statements on, given a session or a connection; a session's pending changes
+    are flushed first (as the session's own execute would), so the statements see them."""
+    if isinstance(db, Session):
+        db.flush()
+        return db.connection()
+    return db
+
+
 def _writer(engine: Engine, wait: bool) -> Engine:
     if engine.dialect.name != "sqlite":
         return engine
